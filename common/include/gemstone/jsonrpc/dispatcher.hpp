@@ -1,0 +1,120 @@
+#pragma once
+// The server side of JSON-RPC 2.0 as a pure function of bytes:
+// `handle(body) -> body`. It knows nothing of HTTP or sockets; batches,
+// notifications, parameter binding and every error the specification defines
+// are decided here, so that methods only see well-formed, bound parameters.
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "gemstone/jsonrpc/error.hpp"
+#include "gemstone/jsonrpc/json.hpp"
+#include "gemstone/result.hpp"
+
+namespace gemstone::jsonrpc {
+
+using Allocator = rapidjson::MemoryPoolAllocator<>;
+
+/// The most parameters a method may declare.
+inline constexpr std::size_t kMaxParams = 8;
+
+/// The parameters of one call, bound to the names the method declared:
+/// `params[i]` is the i-th declared parameter whether the caller sent it by
+/// name or by position, or nullptr when it was not sent.
+class Params {
+ public:
+  const rapidjson::Value* operator[](std::size_t i) const { return values_[i]; }
+  /// True when the caller sent an array (positional form).
+  bool positional() const { return positional_; }
+  /// How many parameters the caller sent.
+  std::size_t given() const { return given_; }
+
+ private:
+  friend class Dispatcher;
+  std::array<const rapidjson::Value*, kMaxParams> values_{};
+  bool positional_ = false;
+  std::size_t given_ = 0;
+};
+
+/// What a method returns: a result value (allocated with the allocator it is
+/// handed) or a JSON-RPC error.
+using MethodResult = Result<rapidjson::Value, Error>;
+using Handler = std::function<MethodResult(const Params&, Allocator&)>;
+
+struct Method {
+  std::string name;
+  /// Parameter names in positional order; named params bind by these names.
+  std::vector<std::string> params;
+  /// The first `required` parameters must be given, else -32602 naming the first missing one.
+  std::size_t required = 0;
+  std::string description;  ///< shown to users, e.g. by get_service_specs
+  Handler handler;
+};
+
+/// How a response spells the member it does not need.
+enum class ResponseStyle {
+  /// Also writes `"error": null` on success and `"result": null` on error:
+  /// the original gemstone clients read `response["error"]` on every response.
+  kGemstone,
+  /// Exactly what JSON-RPC 2.0 allows: `result` xor `error`.
+  kStrict,
+};
+
+struct DispatcherOptions {
+  ResponseStyle style = ResponseStyle::kGemstone;
+  unsigned max_depth = kDefaultMaxDepth;  ///< JSON nesting limit of a request body
+  std::size_t max_batch = 100;            ///< larger batches get one -32600 error
+};
+
+/// What one call came to, for metrics and access logs.
+struct CallRecord {
+  std::string_view method;  ///< empty when the request had no usable method name
+  int code = 0;             ///< 0 on success, else the JSON-RPC error code
+};
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(DispatcherOptions options = {});
+
+  /// Registers a method; a later method of the same name replaces it.
+  /// Throws std::invalid_argument when it declares more than kMaxParams
+  /// parameters (a programming error, caught at start-up).
+  void add(Method method);
+
+  /// Handles one request body: a single request or a batch. Returns the
+  /// response body, or an empty string when nothing is to be sent back
+  /// (only notifications). Never throws: an exception escaping a handler
+  /// becomes -32603.
+  std::string handle(std::string_view body) const;
+
+  /// A response body carrying `error` with a null id, in this dispatcher's
+  /// style: for refusals made before the body is read (HTTP verb, size, type).
+  std::string error_response(const Error& error) const;
+
+  /// Called once per request (batch members included), after it was handled.
+  /// Must be thread-safe: handle() runs on many threads at once.
+  void set_observer(std::function<void(const CallRecord&)> observer);
+
+  const std::vector<Method>& methods() const { return methods_; }
+  const DispatcherOptions& options() const { return options_; }
+
+ private:
+  class Writer;
+  void handle_one(const rapidjson::Value& request, Writer& out) const;
+  Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
+  void observe(std::string_view method, int code) const;
+
+  DispatcherOptions options_;
+  std::vector<Method> methods_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::function<void(const CallRecord&)> observer_;
+};
+
+}  // namespace gemstone::jsonrpc

@@ -1,0 +1,245 @@
+#include "gemstone/jsonrpc/dispatcher.hpp"
+
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace gemstone::jsonrpc {
+
+// Writes response objects into one buffer, a batch as an array. Tracks how
+// many responses were written so an all-notification batch yields nothing.
+class Dispatcher::Writer {
+ public:
+  explicit Writer(ResponseStyle style) : style_(style), json_(buffer_) {}
+
+  void start_batch() { json_.StartArray(); }
+  void end_batch() { json_.EndArray(); }
+
+  void result(const rapidjson::Value& result, const rapidjson::Value* id) {
+    start(id);
+    json_.Key("result");
+    result.Accept(json_);
+    if (style_ == ResponseStyle::kGemstone) {
+      json_.Key("error");
+      json_.Null();
+    }
+    finish(id);
+  }
+
+  void error(const Error& error, const rapidjson::Value* id) {
+    start(id);
+    if (style_ == ResponseStyle::kGemstone) {
+      json_.Key("result");
+      json_.Null();
+    }
+    json_.Key("error");
+    json_.StartObject();
+    json_.Key("code");
+    json_.Int(error.code);
+    json_.Key("message");
+    json_.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
+    if (!error.data.empty()) {
+      json_.Key("data");
+      json_.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
+    }
+    json_.EndObject();
+    finish(id);
+  }
+
+  std::size_t count() const { return count_; }
+  std::string take() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
+
+ private:
+  void start(const rapidjson::Value*) {
+    ++count_;
+    json_.StartObject();
+    json_.Key("jsonrpc");
+    json_.String("2.0", 3);
+  }
+  void finish(const rapidjson::Value* id) {
+    json_.Key("id");
+    if (id != nullptr) {
+      id->Accept(json_);
+    } else {
+      json_.Null();
+    }
+    json_.EndObject();
+  }
+
+  ResponseStyle style_;
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> json_;
+  std::size_t count_ = 0;
+};
+
+Dispatcher::Dispatcher(DispatcherOptions options) : options_(options) {}
+
+void Dispatcher::add(Method method) {
+  // Params holds kMaxParams slots; more would be written out of bounds.
+  if (method.params.size() > kMaxParams) {
+    throw std::invalid_argument("method " + method.name + " declares more than " +
+                                std::to_string(kMaxParams) + " parameters");
+  }
+  auto found = index_.find(method.name);
+  if (found != index_.end()) {
+    methods_[found->second] = std::move(method);
+    return;
+  }
+  index_.emplace(method.name, methods_.size());
+  methods_.push_back(std::move(method));
+}
+
+void Dispatcher::set_observer(std::function<void(const CallRecord&)> observer) {
+  observer_ = std::move(observer);
+}
+
+void Dispatcher::observe(std::string_view method, int code) const {
+  if (observer_) observer_(CallRecord{method, code});
+}
+
+std::string Dispatcher::handle(std::string_view body) const {
+  Writer out(options_.style);
+  auto parsed = parse_json(body, options_.max_depth);
+  if (!parsed.ok()) {
+    out.error(parsed.error(), nullptr);
+    observe({}, parsed.error().code);
+    return out.take();
+  }
+  const rapidjson::Document& doc = parsed.value();
+  if (doc.IsArray()) {
+    if (doc.Empty()) {
+      out.error(Error::invalid_request("empty batch"), nullptr);
+      observe({}, kInvalidRequest);
+      return out.take();
+    }
+    if (doc.Size() > options_.max_batch) {
+      out.error(Error::invalid_request("batch of " + std::to_string(doc.Size()) +
+                                       " requests exceeds the limit of " +
+                                       std::to_string(options_.max_batch)),
+                nullptr);
+      observe({}, kInvalidRequest);
+      return out.take();
+    }
+    out.start_batch();
+    for (const auto& request : doc.GetArray()) handle_one(request, out);
+    out.end_batch();
+  } else {
+    handle_one(doc, out);
+  }
+  return out.count() == 0 ? std::string() : out.take();
+}
+
+std::string Dispatcher::error_response(const Error& error) const {
+  Writer out(options_.style);
+  out.error(error, nullptr);
+  return out.take();
+}
+
+namespace {
+
+bool valid_id(const rapidjson::Value& id) {
+  return id.IsString() || id.IsNumber() || id.IsNull();
+}
+
+}  // namespace
+
+void Dispatcher::handle_one(const rapidjson::Value& request, Writer& out) const {
+  if (!request.IsObject()) {
+    out.error(Error::invalid_request("a request must be an object"), nullptr);
+    observe({}, kInvalidRequest);
+    return;
+  }
+  const auto id_member = request.FindMember("id");
+  const bool is_notification = id_member == request.MemberEnd();
+  const rapidjson::Value* id = is_notification ? nullptr : &id_member->value;
+  if (id != nullptr && !valid_id(*id)) {
+    out.error(Error::invalid_request("id must be a string, a number or null"), nullptr);
+    observe({}, kInvalidRequest);
+    return;
+  }
+  // Only a valid request without an id is a notification: an invalid one is
+  // answered whatever its id (JSON-RPC 2.0, section 6 example `{"foo": "boo"}`).
+  auto invalid = [&](const Error& error) {
+    out.error(error, id);
+    observe({}, error.code);
+  };
+  // Errors in a notification are not answered (section 4.1), but are observed.
+  auto fail = [&](const Error& error, std::string_view method) {
+    if (!is_notification) out.error(error, id);
+    observe(method, error.code);
+  };
+
+  const auto version = request.FindMember("jsonrpc");
+  if (version == request.MemberEnd() || !version->value.IsString() ||
+      std::string_view(version->value.GetString(), version->value.GetStringLength()) != "2.0") {
+    return invalid(Error::invalid_request("\"jsonrpc\" must be \"2.0\""));
+  }
+  const auto method_member = request.FindMember("method");
+  if (method_member == request.MemberEnd() || !method_member->value.IsString()) {
+    return invalid(Error::invalid_request("\"method\" must be a string"));
+  }
+  const std::string name(method_member->value.GetString(),
+                         method_member->value.GetStringLength());
+  const auto params_member = request.FindMember("params");
+  const rapidjson::Value* params = nullptr;
+  if (params_member != request.MemberEnd()) {
+    params = &params_member->value;
+    if (!params->IsObject() && !params->IsArray()) {
+      return invalid(Error::invalid_request("\"params\" must be an array or an object"));
+    }
+  }
+  const auto found = index_.find(name);
+  if (found == index_.end()) return fail(Error::method_not_found(name), {});
+  const Method& method = methods_[found->second];
+
+  auto bound = bind(method, params);
+  if (!bound.ok()) return fail(bound.error(), method.name);
+
+  rapidjson::Document scratch;  // owns the result's allocations
+  try {
+    MethodResult result = method.handler(bound.value(), scratch.GetAllocator());
+    if (!result.ok()) return fail(result.error(), method.name);
+    if (!is_notification) out.result(result.value(), id);
+    observe(method.name, 0);
+  } catch (const std::exception& e) {
+    fail(Error::internal_error(e.what()), method.name);
+  } catch (...) {
+    fail(Error::internal_error("unknown exception"), method.name);
+  }
+}
+
+Result<Params, Error> Dispatcher::bind(const Method& method,
+                                       const rapidjson::Value* params) const {
+  Params bound;
+  const std::size_t declared = method.params.size();
+  if (params != nullptr && params->IsArray()) {
+    bound.positional_ = true;
+    bound.given_ = params->Size();
+    if (params->Size() > declared) {
+      return Error{kInvalidParams,
+                   "Invalid params: " + method.name + " takes at most " +
+                       std::to_string(declared) + " parameters, " +
+                       std::to_string(params->Size()) + " given",
+                   {}};
+    }
+    for (rapidjson::SizeType i = 0; i < params->Size(); ++i) bound.values_[i] = &(*params)[i];
+  } else if (params != nullptr) {
+    for (const auto& member : params->GetObject()) {
+      const std::string_view key(member.name.GetString(), member.name.GetStringLength());
+      std::size_t i = 0;
+      while (i < declared && method.params[i] != key) ++i;
+      if (i == declared) return Error::invalid_params(std::string(key), "is not a parameter of " + method.name);
+      bound.values_[i] = &member.value;
+      ++bound.given_;
+    }
+  }
+  for (std::size_t i = 0; i < method.required; ++i) {
+    if (bound.values_[i] == nullptr) return Error::invalid_params(method.params[i], "is required");
+  }
+  return bound;
+}
+
+}  // namespace gemstone::jsonrpc

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   packaging/dev.sh start [REGISTRY FLAGS...]  install what is missing, build, run the registry
+#   packaging/dev.sh test  [CTEST ARGS...]      install what is missing, build, run every test
+#   packaging/dev.sh build                      install what is missing, build
+# Builds into ./build (override with BUILD_DIR) and rebuilds only what changed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$here/build}"
+jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+# Build and test dependencies, all from Debian 12.
+packages=(
+  cmake g++ make pkg-config
+  libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
+  libgtest-dev python3 curl
+)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  install_missing
+  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$build_dir" -j "$jobs"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) build ;;
+  start)
+    build
+    exec "$build_dir/registry/gemstone-registry" "$@"
+    ;;
+  test)
+    build
+    cd "$build_dir"
+    exec ctest --output-on-failure -j "$jobs" --timeout 300 "$@"
+    ;;
+  *)
+    echo "usage: packaging/dev.sh start|test|build [ARGS...]" >&2
+    exit 2
+    ;;
+esac

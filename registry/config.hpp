@@ -1,0 +1,44 @@
+#pragma once
+// The daemon's configuration: every option is declared once, in a table in
+// config.cpp, from which its flag, its environment variable
+// (GEMSTONE_REGISTRY_<NAME>) and its config-file key all follow.
+// Precedence: command-line flag > environment > config file > default.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gemstone/jsonrpc/dispatcher.hpp"
+
+namespace gemstone::registry {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  double ttl = 90.0;
+  std::string log_level = "info";
+  jsonrpc::ResponseStyle response_style = jsonrpc::ResponseStyle::kGemstone;
+  bool access_log = false;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_batch = 100;
+  std::size_t max_threads = 1024;
+  int keep_alive_timeout = 5;
+  std::string config_file;  ///< where file values came from, if any
+};
+
+/// What parsing the command line decided.
+struct ConfigOutcome {
+  enum class Action { kRun, kExit } action = Action::kRun;
+  int exit_code = 0;
+  Config config;
+};
+
+/// Reads flags, environment and config file. Prints help/version or a
+/// one-line error itself (usage errors exit 2, bad config values exit 2).
+ConfigOutcome load_config(int argc, char** argv);
+
+/// The effective configuration as TOML, for --print-config.
+std::string render_config(const Config& config);
+
+}  // namespace gemstone::registry

@@ -1,0 +1,63 @@
+#pragma once
+// The embedded store: everything in memory, one reader-writer lock.
+//
+// Layout, chosen for the registry's hot paths:
+// - `names_` hashes a service name to its instances, so ping and an exact
+//   locate cost the same at 10 or 100,000 instances;
+// - `sorted_names_` orders the names, so a pattern with a literal prefix
+//   (`svc.123.*`) scans only the names that start with it;
+// - `expiry_` lists instances by expiry time. The TTL is one value for all,
+//   so a renewal moves an instance to the back in O(1) and the sweeper only
+//   ever looks at the front.
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "store.hpp"
+
+namespace gemstone::registry {
+
+class MemoryStore final : public Store {
+ public:
+  /// `capacity`: most instances held at once; 0 means no limit.
+  explicit MemoryStore(std::size_t capacity = 0);
+
+  Result<Instance, StoreError> ping(Instance instance) override;
+  bool unregister(std::string_view name, std::string_view host, std::uint16_t port,
+                  Clock::time_point now) override;
+  void locate(const Glob& pattern, Clock::time_point now,
+              const std::function<void(const Instance&)>& visit) const override;
+  std::vector<ServiceSummary> list(const Glob& pattern, Clock::time_point now) const override;
+  std::size_t expire(Clock::time_point now, std::size_t max) override;
+  std::size_t size() const override;
+  std::size_t service_count() const override;
+  std::vector<Instance> snapshot(Clock::time_point now) const override;
+
+ private:
+  using ExpiryList = std::list<Instance>;
+  using Endpoint = std::pair<std::string, std::uint16_t>;  // (host, port)
+  using Bucket = std::map<Endpoint, ExpiryList::iterator>;  // one service name
+
+  // Places `it` in expiry order; O(1) when it expires last, the common case.
+  void reposition(ExpiryList::iterator it);
+  void erase(std::unordered_map<std::string, Bucket>::iterator bucket, Bucket::iterator entry);
+  template <class Visit>
+  void for_each_matching_bucket(const Glob& pattern, Visit&& visit) const;
+
+  const std::size_t capacity_;
+  mutable std::shared_mutex mutex_;
+  ExpiryList expiry_;
+  std::unordered_map<std::string, Bucket> names_;
+  // Views into the keys of names_, which stay put while the entry lives.
+  std::set<std::string_view> sorted_names_;
+};
+
+}  // namespace gemstone::registry

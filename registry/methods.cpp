@@ -1,0 +1,222 @@
+#include "methods.hpp"
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "gemstone/glob.hpp"
+#include "gemstone/version.hpp"
+#include "registry_errors.hpp"
+#include "validation.hpp"
+
+namespace gemstone::registry {
+namespace {
+
+using jsonrpc::Allocator;
+using jsonrpc::Error;
+using jsonrpc::MethodResult;
+using jsonrpc::Params;
+using rapidjson::Value;
+
+constexpr std::size_t kMaxPatternLength = 1024;
+
+std::string_view as_view(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+Value string_value(std::string_view s, Allocator& alloc) {
+  return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc);
+}
+
+// The (name, host, port) a ping or unregister talks about, from either form.
+struct Target {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string url;
+};
+
+Result<std::string, Error> string_param(const Value* v, const char* field) {
+  if (v == nullptr) return Error::invalid_params(field, "is required");
+  if (!v->IsString()) return Error::invalid_params(field, "must be a string");
+  return std::string(as_view(*v));
+}
+
+Result<std::uint16_t, Error> port_param(const Value& v) {
+  if (v.IsString()) {
+    auto port = parse_port_text(as_view(v));
+    if (!port.ok()) return Error::invalid_params("port", port.error());
+    return port.value();
+  }
+  if (v.IsNumber()) {
+    const double d = v.GetDouble();
+    if (d >= 1 && d <= 65535 && std::floor(d) == d) return static_cast<std::uint16_t>(d);
+  }
+  return Error::invalid_params("port", "must be an integer 1..65535");
+}
+
+// Params are declared as (name, host, port, url). The url form may come
+// named ({"name", "url"}) or positional (["svc", "http://..."]), where the
+// url lands in the `host` slot.
+Result<Target, Error> target_from(const Params& params) {
+  Target target;
+  auto name = string_param(params[0], "name");
+  if (!name.ok()) return std::move(name).error();
+  if (auto why = check_service_name(name.value())) return Error::invalid_params("name", *why);
+  target.name = std::move(name).value();
+
+  const Value* host = params[1];
+  const Value* port = params[2];
+  const Value* url = params[3];
+  if (url == nullptr && port == nullptr && host != nullptr && host->IsString() &&
+      as_view(*host).find("://") != std::string_view::npos) {
+    url = host;
+    host = nullptr;
+  }
+  if (url != nullptr) {
+    if (host != nullptr || port != nullptr) {
+      return Error::invalid_params("url", "cannot be combined with host and port");
+    }
+    if (!url->IsString()) return Error::invalid_params("url", "must be a string");
+    auto parts = parse_service_url(as_view(*url));
+    if (!parts.ok()) return Error::invalid_params("url", parts.error());
+    target.host = std::move(parts.value().host);
+    target.port = parts.value().port;
+    target.url = std::string(as_view(*url));
+    return target;
+  }
+  auto host_text = string_param(host, "host");
+  if (!host_text.ok()) return std::move(host_text).error();
+  if (auto why = check_host(host_text.value())) return Error::invalid_params("host", *why);
+  if (port == nullptr) return Error::invalid_params("port", "is required");
+  auto port_number = port_param(*port);
+  if (!port_number.ok()) return std::move(port_number).error();
+  target.host = normalize_host(host_text.value());
+  target.port = port_number.value();
+  target.url = default_url(target.host, target.port);
+  return target;
+}
+
+Result<Glob, Error> pattern_param(const Value* v, const char* field, const char* fallback) {
+  if (v == nullptr) return Glob(fallback);
+  if (!v->IsString()) return Error::invalid_params(field, "must be a string");
+  if (v->GetStringLength() > kMaxPatternLength) {
+    return Error::invalid_params(field, "must be at most 1024 characters");
+  }
+  return Glob(as_view(*v));
+}
+
+class RegistryMethods {
+ public:
+  RegistryMethods(Store& store, MethodsOptions options, MethodEvents events)
+      : store_(store), options_(std::move(options)), events_(std::move(events)) {
+    ttl_ = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options_.ttl_seconds));
+  }
+
+  MethodResult ping(const Params& params, Allocator& alloc) {
+    auto target = target_from(params);
+    if (!target.ok()) return std::move(target).error();
+    const Clock::time_point now = options_.now();
+    Target& t = target.value();
+    auto stored = store_.ping(Instance{std::move(t.name), std::move(t.host), t.port,
+                                       std::move(t.url), now + ttl_});
+    if (!stored.ok()) return registry_full();
+    if (events_.on_ping) events_.on_ping();
+    return instance_value(stored.value(), now, alloc);
+  }
+
+  MethodResult unregister(const Params& params, Allocator&) {
+    auto target = target_from(params);
+    if (!target.ok()) return std::move(target).error();
+    const Target& t = target.value();
+    const bool removed = store_.unregister(t.name, t.host, t.port, options_.now());
+    if (removed && events_.on_unregister) events_.on_unregister();
+    return Value(removed);
+  }
+
+  MethodResult locate(const Params& params, Allocator& alloc) {
+    if (params[0] == nullptr) return Error::invalid_params("name", "is required");
+    auto pattern = pattern_param(params[0], "name", "*");
+    if (!pattern.ok()) return std::move(pattern).error();
+    const Clock::time_point now = options_.now();
+    Value out(rapidjson::kArrayType);
+    store_.locate(pattern.value(), now, [&](const Instance& instance) {
+      out.PushBack(instance_value(instance, now, alloc), alloc);
+    });
+    return out;
+  }
+
+  MethodResult list(const Params& params, Allocator& alloc) {
+    auto pattern = pattern_param(params[0], "pattern", "*");
+    if (!pattern.ok()) return std::move(pattern).error();
+    Value out(rapidjson::kArrayType);
+    for (const ServiceSummary& service : store_.list(pattern.value(), options_.now())) {
+      Value item(rapidjson::kObjectType);
+      item.AddMember("name", string_value(service.name, alloc), alloc);
+      item.AddMember("instances", Value(static_cast<uint64_t>(service.instances)), alloc);
+      out.PushBack(item, alloc);
+    }
+    return out;
+  }
+
+  MethodResult specs(const jsonrpc::Dispatcher& dispatcher, Allocator& alloc) const {
+    Value out(rapidjson::kObjectType);
+    out.AddMember("name", "gemstone.registry", alloc);
+    out.AddMember("host", string_value(options_.host, alloc), alloc);
+    out.AddMember("port", options_.port, alloc);
+    out.AddMember("version", string_value(kVersion, alloc), alloc);
+    out.AddMember("ttl", options_.ttl_seconds, alloc);
+    Value methods(rapidjson::kObjectType);
+    for (const auto& method : dispatcher.methods()) {
+      methods.AddMember(string_value(method.name, alloc), string_value(method.description, alloc),
+                        alloc);
+    }
+    out.AddMember("methods", methods, alloc);
+    return out;
+  }
+
+ private:
+  static Value instance_value(const Instance& instance, Clock::time_point now, Allocator& alloc) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("name", string_value(instance.name, alloc), alloc);
+    v.AddMember("host", string_value(instance.host, alloc), alloc);
+    v.AddMember("port", instance.port, alloc);
+    v.AddMember("url", string_value(instance.url, alloc), alloc);
+    const double left = std::chrono::duration<double>(instance.expires_at - now).count();
+    v.AddMember("expires_in", std::round(std::max(left, 0.0) * 1000.0) / 1000.0, alloc);
+    return v;
+  }
+
+  Store& store_;
+  MethodsOptions options_;
+  MethodEvents events_;
+  Clock::duration ttl_{};
+};
+
+}  // namespace
+
+void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
+                          MethodEvents events) {
+  // Shared by the handlers, which the dispatcher keeps for its lifetime.
+  auto methods = std::make_shared<RegistryMethods>(store, std::move(options), std::move(events));
+  const std::vector<std::string> target_params{"name", "host", "port", "url"};
+  dispatcher.add({"ping", target_params, 1,
+                  "Register or renew an instance: ping(name, host, port) or ping(name, url).",
+                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }});
+  dispatcher.add({"locate_service", {"name"}, 1,
+                  "Live instances whose name matches a glob pattern: locate_service(name).",
+                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }});
+  dispatcher.add({"unregister", target_params, 1,
+                  "Remove an instance: unregister(name, host, port) or unregister(name, url).",
+                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }});
+  dispatcher.add({"list_services", {"pattern"}, 0,
+                  "Service names with their live instance counts: list_services(pattern='*').",
+                  [methods](const Params& p, Allocator& a) { return methods->list(p, a); }});
+  const jsonrpc::Dispatcher* self = &dispatcher;
+  dispatcher.add({"get_service_specs", {}, 0,
+                  "What this registry is: name, host, port, version, ttl and methods.",
+                  [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }});
+}
+
+}  // namespace gemstone::registry

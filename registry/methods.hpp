@@ -1,0 +1,31 @@
+#pragma once
+// The registry's JSON-RPC methods: validate the bound parameters, call the
+// store, shape the results. Nothing here knows of sockets or HTTP.
+
+#include <functional>
+#include <string>
+
+#include "gemstone/jsonrpc/dispatcher.hpp"
+#include "store.hpp"
+
+namespace gemstone::registry {
+
+struct MethodsOptions {
+  double ttl_seconds = 90.0;
+  std::string host = "127.0.0.1";  ///< where the registry listens, for get_service_specs
+  int port = 8000;
+  std::function<Clock::time_point()> now = [] { return Clock::now(); };
+};
+
+/// Counters the methods keep up to date (for /metrics); optional.
+struct MethodEvents {
+  std::function<void()> on_ping;
+  std::function<void()> on_unregister;
+};
+
+/// Registers ping, unregister, locate_service, list_services and
+/// get_service_specs on `dispatcher`. `store` must outlive it.
+void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
+                          MethodEvents events = {});
+
+}  // namespace gemstone::registry

@@ -1,0 +1,135 @@
+#include "metrics.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "gemstone/jsonrpc/error.hpp"
+#include "registry_errors.hpp"
+
+namespace gemstone::registry {
+namespace {
+
+constexpr std::array<const char*, 9> kOutcomeNames = {
+    "ok",           "parse_error",   "invalid_request", "method_not_found", "invalid_params",
+    "internal_error", "access_denied", "registry_full",   "other_error"};
+
+constexpr std::array<const char*, 3> kRejectionNames = {"body_too_large", "content_type",
+                                                        "http_method"};
+
+void append_format(std::string& out, const char* format, ...) __attribute__((format(printf, 2, 3)));
+void append_format(std::string& out, const char* format, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, format);
+  const int n = std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  if (n > 0) out.append(buffer, static_cast<std::size_t>(n) < sizeof buffer ? n : sizeof buffer - 1);
+}
+
+}  // namespace
+
+Metrics::Metrics(std::vector<std::string> methods)
+    : methods_(std::move(methods)), calls_(methods_.size() + 1) {
+  methods_.emplace_back("other");
+  start_time_seconds_ = std::chrono::duration<double>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+}
+
+std::size_t Metrics::method_index(std::string_view method) const {
+  for (std::size_t i = 0; i + 1 < methods_.size(); ++i) {
+    if (methods_[i] == method) return i;
+  }
+  return methods_.size() - 1;
+}
+
+std::size_t Metrics::outcome_index(int code) {
+  switch (code) {
+    case 0: return 0;
+    case jsonrpc::kParseError: return 1;
+    case jsonrpc::kInvalidRequest: return 2;
+    case jsonrpc::kMethodNotFound: return 3;
+    case jsonrpc::kInvalidParams: return 4;
+    case jsonrpc::kInternalError: return 5;
+    case kAccessDenied: return 6;
+    case kRegistryFull: return 7;
+    default: return 8;
+  }
+}
+
+void Metrics::record_call(std::string_view method, int code) {
+  calls_[method_index(method)][outcome_index(code)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::record_latency(std::chrono::nanoseconds elapsed) {
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  std::size_t i = 0;
+  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
+  latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_ns_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
+}
+
+void Metrics::record_rejection(Rejection why) {
+  rejected_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::render(const Gauges& gauges) const {
+  std::string out;
+  out.reserve(4096);
+  out += "# HELP gemstone_registry_requests_total JSON-RPC calls handled, by method and outcome.\n"
+         "# TYPE gemstone_registry_requests_total counter\n";
+  for (std::size_t m = 0; m < methods_.size(); ++m) {
+    for (std::size_t o = 0; o < kOutcomes; ++o) {
+      const auto n = calls_[m][o].load(std::memory_order_relaxed);
+      if (n == 0 && o != 0) continue;
+      append_format(out, "gemstone_registry_requests_total{method=\"%s\",outcome=\"%s\"} %llu\n",
+                    methods_[m].c_str(), kOutcomeNames[o], static_cast<unsigned long long>(n));
+    }
+  }
+
+  out += "# HELP gemstone_registry_request_duration_seconds Time to answer one HTTP request to /api.\n"
+         "# TYPE gemstone_registry_request_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += latency_buckets_[i].load(std::memory_order_relaxed);
+    append_format(out, "gemstone_registry_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                  kBuckets[i], static_cast<unsigned long long>(cumulative));
+  }
+  cumulative += latency_buckets_[kBuckets.size()].load(std::memory_order_relaxed);
+  append_format(out, "gemstone_registry_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                static_cast<unsigned long long>(cumulative));
+  append_format(out, "gemstone_registry_request_duration_seconds_sum %.9f\n",
+                static_cast<double>(latency_sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  append_format(out, "gemstone_registry_request_duration_seconds_count %llu\n",
+                static_cast<unsigned long long>(cumulative));
+
+  out += "# HELP gemstone_registry_rejected_requests_total HTTP requests refused before any method ran, by reason.\n"
+         "# TYPE gemstone_registry_rejected_requests_total counter\n";
+  for (std::size_t i = 0; i < kRejectionNames.size(); ++i) {
+    append_format(out, "gemstone_registry_rejected_requests_total{reason=\"%s\"} %llu\n",
+                  kRejectionNames[i],
+                  static_cast<unsigned long long>(rejected_[i].load(std::memory_order_relaxed)));
+  }
+
+  auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+    append_format(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+                  static_cast<unsigned long long>(value));
+  };
+  auto gauge = [&](const char* name, const char* help, double value) {
+    append_format(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, value);
+  };
+  counter("gemstone_registry_pings_total", "Successful pings (registrations and renewals).",
+          pings_.load(std::memory_order_relaxed));
+  counter("gemstone_registry_unregisters_total", "Instances removed by unregister.",
+          unregisters_.load(std::memory_order_relaxed));
+  counter("gemstone_registry_expirations_total", "Instances removed because their TTL ran out.",
+          expirations_.load(std::memory_order_relaxed));
+  gauge("gemstone_registry_instances", "Instances held now.", static_cast<double>(gauges.instances));
+  gauge("gemstone_registry_services", "Distinct service names held now.",
+        static_cast<double>(gauges.services));
+  gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
+        start_time_seconds_);
+  return out;
+}
+
+}  // namespace gemstone::registry

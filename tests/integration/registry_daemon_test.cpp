@@ -1,0 +1,186 @@
+// The daemon as an operator sees it: start-up, logs, health, metrics,
+// signals, configuration errors, and the old gemstone clients.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "registry_process.hpp"
+
+namespace gemstone::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(RegistryDaemonTest, LogsWhereItListens) {
+  RegistryProcess registry;
+  EXPECT_NE(registry.process().err().find("listening on http://127.0.0.1:" +
+                                          std::to_string(registry.port()) + "/api"),
+            std::string::npos);
+}
+
+TEST(RegistryDaemonTest, HealthAnswers200WithUptimeAndInstances) {
+  RegistryProcess registry;
+  registry.call("ping", R"(["svc","h",1])");
+  auto res = registry.get("/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  rapidjson::Document doc;
+  doc.Parse(res->body.c_str());
+  ASSERT_TRUE(doc.IsObject()) << res->body;
+  EXPECT_STREQ(doc["status"].GetString(), "ok");
+  EXPECT_GE(doc["uptime_seconds"].GetDouble(), 0.0);
+  EXPECT_EQ(doc["instances"].GetInt(), 1);
+}
+
+TEST(RegistryDaemonTest, MetricsCountRequestsByMethodAndOutcome) {
+  RegistryProcess registry;
+  registry.call("ping", R"(["svc","h",1])");
+  registry.call("ping", R"(["svc","h",2])");
+  registry.call("ping", R"(["bad name","h",1])");
+  registry.call("locate_service", R"(["svc"])");
+  registry.call("nope");
+  auto res = registry.get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  const std::string& m = res->body;
+  EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"ping\",outcome=\"ok\"} 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"ping\",outcome=\"invalid_params\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"locate_service\",outcome=\"ok\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"other\",outcome=\"method_not_found\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_pings_total 2"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_instances 2"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count 5"), std::string::npos);
+  EXPECT_NE(m.find("process_start_time_seconds "), std::string::npos);
+}
+
+TEST(RegistryDaemonTest, SigtermExitsZero) {
+  RegistryProcess registry;
+  EXPECT_EQ(registry.stop(), 0);
+  EXPECT_NE(registry.process().err().find("received SIGTERM"), std::string::npos);
+}
+
+TEST(RegistryDaemonTest, SigintExitsZero) {
+  RegistryProcess registry;
+  registry.process().send_signal(SIGINT);
+  EXPECT_EQ(registry.process().wait(10s), std::optional<int>(0));
+}
+
+TEST(RegistryDaemonTest, SigtermLetsARequestInFlightFinish) {
+  RegistryProcess registry;
+  // A request whose body arrives slowly is in flight when SIGTERM comes.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(registry.port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string body = R"({"jsonrpc":"2.0","method":"ping","params":["svc","h",1],"id":1})";
+  const std::string head = "POST /api HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  ASSERT_EQ(write(fd, body.data(), 10), 10);
+  std::this_thread::sleep_for(200ms);
+  registry.process().send_signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(write(fd, body.data() + 10, body.size() - 10), static_cast<ssize_t>(body.size() - 10));
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
+  EXPECT_NE(response.find("\"result\""), std::string::npos) << response;
+  EXPECT_EQ(registry.process().wait(10s), std::optional<int>(0));
+}
+
+TEST(RegistryDaemonTest, PortTakenExitsNonZeroWithOneLine) {
+  RegistryProcess first;
+  auto result = run(registry_binary(), {"--host", "127.0.0.1", "--port", std::to_string(first.port())},
+                    with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
+  EXPECT_NE(result.status, 0);
+  EXPECT_NE(result.status, -1) << "must exit, not hang";
+  EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("Address already in use"), std::string::npos) << result.err;
+}
+
+TEST(RegistryDaemonTest, BadFlagIsOneLineAndExit2) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus"}, {"--port", "70000"}, {"--ttl", "abc"}, {"--ttl", "0"},
+        {"--response-style", "loose"}, {"--log-level", "loud"}, {"extra"}}) {
+    auto result = run(registry_binary(), args, with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
+    EXPECT_EQ(result.status, 2) << args[0];
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_TRUE(result.out.empty());
+  }
+}
+
+TEST(RegistryDaemonTest, HelpExitsZeroAndShowsOptions) {
+  auto result = run(registry_binary(), {"--help"}, {}, 10s);
+  EXPECT_EQ(result.status, 0);
+  for (const char* flag : {"--host", "--port", "--ttl", "--config", "--log-level", "--response-style"}) {
+    EXPECT_NE(result.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(RegistryDaemonTest, EnvironmentAndConfigFileSetOptionsFlagsWin) {
+  const std::string path = ::testing::TempDir() + "registry_test_config.toml";
+  {
+    std::ofstream f(path);
+    f << "# test\nttl = 12.5\nresponse_style = \"strict\"\nport = 1234\n";
+  }
+  auto result = run(registry_binary(), {"--config", path, "--port", "4321", "--print-config"},
+                    with_env({{"GEMSTONE_REGISTRY_RESPONSE_STYLE", "gemstone"}}), 10s);
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("ttl = 12.5"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("port = 4321"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("response_style = \"gemstone\""), std::string::npos) << result.out;
+  std::remove(path.c_str());
+}
+
+TEST(RegistryDaemonTest, BadConfigFileNamesTheLine) {
+  const std::string path = ::testing::TempDir() + "registry_bad_config.toml";
+  {
+    std::ofstream f(path);
+    f << "ttl = 5\n\nport = \"eighty\"\n";
+  }
+  auto result = run(registry_binary(), {"--config", path}, {}, 10s);
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find(path + ":3:"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("port"), std::string::npos) << result.err;
+  {
+    std::ofstream f(path);
+    f << "ttl = 5\ncolour = 1\n";
+  }
+  result = run(registry_binary(), {"--config", path}, {}, 10s);
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find(path + ":2: unknown key 'colour'"), std::string::npos) << result.err;
+  std::remove(path.c_str());
+}
+
+TEST(RegistryDaemonTest, GemstoneEraPythonClientWorksUnchanged) {
+  RegistryProcess registry;
+  auto result = run("/usr/bin/env",
+                    {"python3", std::string(GEMSTONE_TESTS_DIR) + "/integration/python/gemstone_era_client.py",
+                     registry.api_url()},
+                    {}, 30s);
+  EXPECT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_EQ(result.out, "ok\n") << result.err;
+}
+
+}  // namespace
+}  // namespace gemstone::testing

@@ -1,0 +1,426 @@
+#include "memory_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gemstone/glob.hpp"
+
+namespace gemstone::registry {
+namespace {
+
+using std::chrono::seconds;
+
+// A fixed origin: the store never reads the clock, every time is passed in.
+const Clock::time_point kT0 = Clock::time_point{} + std::chrono::hours(1000);
+
+Instance make(std::string name, std::string host, std::uint16_t port, Clock::time_point expires_at,
+              std::string url = {}) {
+  if (url.empty()) url = "http://" + host + ":" + std::to_string(port) + "/api";
+  return Instance{std::move(name), std::move(host), port, std::move(url), expires_at};
+}
+
+std::vector<Instance> locate(const Store& store, std::string_view pattern, Clock::time_point now) {
+  std::vector<Instance> out;
+  store.locate(Glob(pattern), now, [&](const Instance& i) { out.push_back(i); });
+  return out;
+}
+
+std::vector<std::string> located_names(const Store& store, std::string_view pattern,
+                                       Clock::time_point now) {
+  std::vector<std::string> out;
+  for (const Instance& i : locate(store, pattern, now)) out.push_back(i.name);
+  return out;
+}
+
+using Names = std::vector<std::string>;
+
+TEST(MemoryStoreTest, PingAddsAnInstanceAndReturnsIt) {
+  MemoryStore store;
+  auto stored = store.ping(make("svc", "h1", 8000, kT0 + seconds(90), "http://h1:8000/x"));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored.value().name, "svc");
+  EXPECT_EQ(stored.value().host, "h1");
+  EXPECT_EQ(stored.value().port, 8000);
+  EXPECT_EQ(stored.value().url, "http://h1:8000/x");
+  EXPECT_EQ(stored.value().expires_at, kT0 + seconds(90));
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.service_count(), 1u);
+
+  const auto found = locate(store, "svc", kT0);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].url, "http://h1:8000/x");
+}
+
+TEST(MemoryStoreTest, PingRenewsWithoutDuplicating) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 8000, kT0 + seconds(10), "http://old/")).ok());
+  auto renewed = store.ping(make("svc", "h1", 8000, kT0 + seconds(100), "http://new/"));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed.value().url, "http://new/");
+  EXPECT_EQ(renewed.value().expires_at, kT0 + seconds(100));
+  EXPECT_EQ(store.size(), 1u);
+
+  const auto found = locate(store, "svc", kT0 + seconds(50));  // the old expiry has passed
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].url, "http://new/");
+  EXPECT_EQ(found[0].expires_at, kT0 + seconds(100));
+}
+
+TEST(MemoryStoreTest, IdentityIsNameHostAndPort) {
+  MemoryStore store;
+  const auto exp = kT0 + seconds(90);
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, exp)).ok());
+  ASSERT_TRUE(store.ping(make("svc", "h1", 2, exp)).ok());    // other port
+  ASSERT_TRUE(store.ping(make("svc", "h2", 1, exp)).ok());    // other host
+  ASSERT_TRUE(store.ping(make("other", "h1", 1, exp)).ok());  // other name
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, exp)).ok());    // the first again
+  EXPECT_EQ(store.size(), 4u);
+  EXPECT_EQ(store.service_count(), 2u);
+  EXPECT_EQ(locate(store, "svc", kT0).size(), 3u);
+}
+
+TEST(MemoryStoreTest, UnregisterRemovesALiveInstanceAndReturnsTrue) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, kT0 + seconds(90))).ok());
+  EXPECT_TRUE(store.unregister("svc", "h1", 1, kT0));
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.service_count(), 0u);
+  EXPECT_TRUE(locate(store, "*", kT0).empty());
+}
+
+TEST(MemoryStoreTest, UnregisterTwiceReturnsFalseTheSecondTime) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, kT0 + seconds(90))).ok());
+  EXPECT_TRUE(store.unregister("svc", "h1", 1, kT0));
+  EXPECT_FALSE(store.unregister("svc", "h1", 1, kT0));
+}
+
+TEST(MemoryStoreTest, UnregisterOfUnknownInstanceReturnsFalseAndKeepsOthers) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, kT0 + seconds(90))).ok());
+  EXPECT_FALSE(store.unregister("nope", "h1", 1, kT0));
+  EXPECT_FALSE(store.unregister("svc", "h2", 1, kT0));
+  EXPECT_FALSE(store.unregister("svc", "h1", 2, kT0));
+  EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(MemoryStoreTest, UnregisterOfExpiredInstanceReturnsFalse) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, kT0 + seconds(10))).ok());
+  EXPECT_FALSE(store.unregister("svc", "h1", 1, kT0 + seconds(20)));
+  EXPECT_TRUE(locate(store, "svc", kT0).empty()) << "the instance should be gone";
+}
+
+TEST(MemoryStoreTest, UnregisterKeepsOtherInstancesOfTheService) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "h1", 1, kT0 + seconds(90))).ok());
+  ASSERT_TRUE(store.ping(make("svc", "h2", 1, kT0 + seconds(90))).ok());
+  EXPECT_TRUE(store.unregister("svc", "h1", 1, kT0));
+  const auto found = locate(store, "svc", kT0);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].host, "h2");
+  EXPECT_EQ(store.service_count(), 1u);
+}
+
+class MemoryStoreLocateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* name : {"svc", "svc.a", "svc.b", "svcx", "svc1", "svc2", "svc3", "other",
+                             "svc.a.deep"}) {
+      ASSERT_TRUE(store_.ping(make(name, "h", 1, kT0 + seconds(90))).ok());
+    }
+  }
+  MemoryStore store_;
+};
+
+TEST_F(MemoryStoreLocateTest, LiteralPatternMatchesExactlyOneName) {
+  EXPECT_EQ(located_names(store_, "svc", kT0), Names{"svc"});
+  EXPECT_TRUE(located_names(store_, "sv", kT0).empty());
+  EXPECT_TRUE(located_names(store_, "SVC", kT0).empty()) << "matching is case-sensitive";
+}
+
+TEST_F(MemoryStoreLocateTest, PrefixPatternMatchesOnlyThatPrefix) {
+  EXPECT_EQ(located_names(store_, "svc.*", kT0), (Names{"svc.a", "svc.a.deep", "svc.b"}));
+}
+
+TEST_F(MemoryStoreLocateTest, StarMatchesEverythingInNameOrder) {
+  EXPECT_EQ(located_names(store_, "*", kT0),
+            (Names{"other", "svc", "svc.a", "svc.a.deep", "svc.b", "svc1", "svc2", "svc3", "svcx"}));
+}
+
+TEST_F(MemoryStoreLocateTest, PatternWithoutPrefixMatchesAnywhere) {
+  EXPECT_EQ(located_names(store_, "*.a", kT0), Names{"svc.a"});
+}
+
+TEST_F(MemoryStoreLocateTest, QuestionMarkMatchesOneCharacter) {
+  EXPECT_EQ(located_names(store_, "svc?", kT0), (Names{"svc1", "svc2", "svc3", "svcx"}));
+}
+
+TEST_F(MemoryStoreLocateTest, SetMatchesItsMembers) {
+  EXPECT_EQ(located_names(store_, "svc[12]", kT0), (Names{"svc1", "svc2"}));
+  EXPECT_EQ(located_names(store_, "svc[0-9]", kT0), (Names{"svc1", "svc2", "svc3"}));
+  EXPECT_EQ(located_names(store_, "svc[!0-9]", kT0), Names{"svcx"});
+}
+
+TEST_F(MemoryStoreLocateTest, NoMatchGivesNothing) {
+  EXPECT_TRUE(located_names(store_, "zzz*", kT0).empty());
+}
+
+TEST(MemoryStoreTest, LocateReturnsOnlyLiveInstances) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc", "old", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.ping(make("svc", "new", 1, kT0 + seconds(100))).ok());
+  const auto found = locate(store, "svc", kT0 + seconds(50));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].host, "new");
+  EXPECT_EQ(locate(store, "s*", kT0 + seconds(50)).size(), 1u);
+}
+
+TEST(MemoryStoreTest, InstanceIsLiveUntilItsExpiryAndNotAtIt) {
+  MemoryStore store;
+  const auto exp = kT0 + seconds(10);
+  ASSERT_TRUE(store.ping(make("svc", "h", 1, exp)).ok());
+  EXPECT_EQ(locate(store, "svc", exp - std::chrono::nanoseconds(1)).size(), 1u);
+  EXPECT_TRUE(locate(store, "svc", exp).empty());
+}
+
+TEST(MemoryStoreTest, ExpiredButNotSweptIsNeverReturned) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("svc.a", "h", 1, kT0 + seconds(10))).ok());
+  const auto later = kT0 + seconds(11);
+  EXPECT_TRUE(locate(store, "svc.a", later).empty());
+  EXPECT_TRUE(locate(store, "svc.*", later).empty());
+  EXPECT_TRUE(locate(store, "*", later).empty());
+  EXPECT_TRUE(store.list(Glob("*"), later).empty());
+  EXPECT_TRUE(store.snapshot(later).empty());
+  EXPECT_EQ(store.size(), 1u) << "still held until expire() sweeps it";
+  EXPECT_EQ(store.service_count(), 1u);
+}
+
+TEST(MemoryStoreTest, ExpireRemovesInChunksAndReturnsCounts) {
+  MemoryStore store;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(store.ping(make("dead" + std::to_string(i), "h", 1, kT0 + seconds(i + 1))).ok());
+  }
+  ASSERT_TRUE(store.ping(make("alive", "h", 1, kT0 + seconds(1000))).ok());
+  const auto now = kT0 + seconds(100);
+  EXPECT_EQ(store.expire(now, 3), 3u);
+  EXPECT_EQ(store.size(), 8u);
+  EXPECT_EQ(store.expire(now, 3), 3u);
+  EXPECT_EQ(store.expire(now, 3), 3u);
+  EXPECT_EQ(store.expire(now, 3), 1u);
+  EXPECT_EQ(store.expire(now, 3), 0u);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.service_count(), 1u);
+  EXPECT_EQ(located_names(store, "*", now), Names{"alive"});
+}
+
+TEST(MemoryStoreTest, ExpireRemovesOnlyWhatHasExpired) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(20))).ok());
+  EXPECT_EQ(store.expire(kT0 + seconds(5), 100), 0u);
+  EXPECT_EQ(store.expire(kT0 + seconds(10), 100), 1u);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(located_names(store, "*", kT0), Names{"b"});
+}
+
+TEST(MemoryStoreTest, ExpiryOrderFollowsRenewalsInAnotherOrder) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(20))).ok());
+  ASSERT_TRUE(store.ping(make("c", "h", 1, kT0 + seconds(30))).ok());
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(40))).ok());  // a renewed last
+
+  EXPECT_EQ(store.expire(kT0 + seconds(25), 100), 1u);  // b only
+  EXPECT_EQ(located_names(store, "*", kT0 + seconds(25)), (Names{"a", "c"}));
+  EXPECT_EQ(store.expire(kT0 + seconds(35), 100), 1u);  // c
+  EXPECT_EQ(located_names(store, "*", kT0 + seconds(35)), Names{"a"});
+  EXPECT_EQ(store.expire(kT0 + seconds(45), 100), 1u);  // a
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(MemoryStoreTest, ExpiryOrderHoldsForOutOfOrderExpiresAt) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(30))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.ping(make("c", "h", 1, kT0 + seconds(20))).ok());
+
+  EXPECT_EQ(store.expire(kT0 + seconds(15), 100), 1u);
+  EXPECT_EQ(located_names(store, "*", kT0), (Names{"a", "c"}));
+  EXPECT_EQ(store.expire(kT0 + seconds(25), 100), 1u);
+  EXPECT_EQ(located_names(store, "*", kT0), Names{"a"});
+  EXPECT_EQ(store.expire(kT0 + seconds(35), 100), 1u);
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(MemoryStoreTest, RenewalToAnEarlierExpiryMovesItForward) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(30))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(20))).ok());
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10))).ok());
+  EXPECT_EQ(store.expire(kT0 + seconds(15), 100), 1u);
+  EXPECT_EQ(located_names(store, "*", kT0), Names{"b"});
+}
+
+TEST(MemoryStoreTest, FullStoreRefusesNewInstanceButRenews) {
+  MemoryStore store(2);
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(10))).ok());
+
+  auto refused = store.ping(make("c", "h", 1, kT0 + seconds(10)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), StoreError::kFull);
+  auto another_endpoint = store.ping(make("a", "h", 2, kT0 + seconds(10)));
+  ASSERT_FALSE(another_endpoint.ok());
+  EXPECT_EQ(another_endpoint.error(), StoreError::kFull);
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.service_count(), 2u) << "a refused ping must not leave an empty service behind";
+  EXPECT_TRUE(store.list(Glob("c"), kT0).empty());
+
+  auto renewed = store.ping(make("a", "h", 1, kT0 + seconds(50)));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed.value().expires_at, kT0 + seconds(50));
+}
+
+TEST(MemoryStoreTest, FullStoreAcceptsAgainAfterRoomIsMade) {
+  MemoryStore store(1);
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_FALSE(store.ping(make("b", "h", 1, kT0 + seconds(10))).ok());
+  ASSERT_TRUE(store.unregister("a", "h", 1, kT0));
+  EXPECT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(10))).ok());
+  EXPECT_EQ(store.expire(kT0 + seconds(10), 10), 1u);
+  EXPECT_TRUE(store.ping(make("c", "h", 1, kT0 + seconds(20))).ok());
+}
+
+TEST(MemoryStoreTest, ZeroCapacityMeansNoLimit) {
+  MemoryStore store(0);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(store.ping(make("svc", "h", static_cast<std::uint16_t>(i + 1), kT0 + seconds(1))).ok());
+  }
+  EXPECT_EQ(store.size(), 1000u);
+}
+
+TEST(MemoryStoreTest, ListIsSortedByNameWithLiveCounts) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("b", "h1", 1, kT0 + seconds(90))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h2", 1, kT0 + seconds(90))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h3", 1, kT0 + seconds(5))).ok());  // expired at kT0 + 10s
+  ASSERT_TRUE(store.ping(make("a", "h1", 1, kT0 + seconds(90))).ok());
+  ASSERT_TRUE(store.ping(make("c", "h1", 1, kT0 + seconds(5))).ok());  // expired at kT0 + 10s
+
+  const auto services = store.list(Glob("*"), kT0 + seconds(10));
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[0].name, "a");
+  EXPECT_EQ(services[0].instances, 1u);
+  EXPECT_EQ(services[1].name, "b");
+  EXPECT_EQ(services[1].instances, 2u);
+}
+
+TEST(MemoryStoreTest, ListFiltersByPattern) {
+  MemoryStore store;
+  for (const char* name : {"svc.a", "svc.b", "other"}) {
+    ASSERT_TRUE(store.ping(make(name, "h", 1, kT0 + seconds(90))).ok());
+  }
+  const auto services = store.list(Glob("svc.*"), kT0);
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[0].name, "svc.a");
+  EXPECT_EQ(services[1].name, "svc.b");
+  EXPECT_EQ(store.list(Glob("other"), kT0).size(), 1u);
+}
+
+TEST(MemoryStoreTest, SizeAndServiceCountIncludeUnsweptAndDropAfterExpire) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h1", 1, kT0 + seconds(5))).ok());
+  ASSERT_TRUE(store.ping(make("a", "h2", 1, kT0 + seconds(90))).ok());
+  ASSERT_TRUE(store.ping(make("b", "h1", 1, kT0 + seconds(5))).ok());
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.service_count(), 2u);
+  EXPECT_EQ(store.expire(kT0 + seconds(10), 100), 2u);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.service_count(), 1u);
+}
+
+TEST(MemoryStoreTest, SnapshotHoldsEveryLiveInstanceWithItsFields) {
+  MemoryStore store;
+  ASSERT_TRUE(store.ping(make("a", "h1", 1, kT0 + seconds(90), "http://h1:1/a")).ok());
+  ASSERT_TRUE(store.ping(make("b", "h2", 2, kT0 + seconds(90), "http://h2:2/b")).ok());
+  ASSERT_TRUE(store.ping(make("c", "h3", 3, kT0 + seconds(5))).ok());
+  auto snap = store.snapshot(kT0 + seconds(10));
+  ASSERT_EQ(snap.size(), 2u);
+  std::sort(snap.begin(), snap.end(),
+            [](const Instance& x, const Instance& y) { return x.name < y.name; });
+  EXPECT_EQ(snap[0].name, "a");
+  EXPECT_EQ(snap[0].host, "h1");
+  EXPECT_EQ(snap[0].port, 1);
+  EXPECT_EQ(snap[0].url, "http://h1:1/a");
+  EXPECT_EQ(snap[0].expires_at, kT0 + seconds(90));
+  EXPECT_EQ(snap[1].name, "b");
+  EXPECT_EQ(snap[1].url, "http://h2:2/b");
+}
+
+// Four threads ping, locate, unregister and expire at once (also meant for
+// TSan). Each thread owns its names, so the final contents are known.
+TEST(MemoryStoreConcurrencyTest, ParallelOperationsLeaveAConsistentStore) {
+  MemoryStore store;
+  constexpr int kThreads = 4;
+  constexpr int kOps = 10000;
+  constexpr int kLivePerThread = 100;
+  const Clock::time_point now = kT0;
+  std::atomic<bool> saw_dead{false};
+
+  auto work = [&](int t) {
+    const std::string prefix = "svc.t" + std::to_string(t) + ".";
+    for (int i = 0; i < kOps; ++i) {
+      switch (i % 5) {
+        case 0:  // a live instance, renewed many times
+          (void)store.ping(make(prefix + std::to_string((i / 5) % kLivePerThread), "h", 1,
+                                now + seconds(90 + i)));
+          break;
+        case 1:  // an already expired one, for the sweepers
+          (void)store.ping(make("dead.t" + std::to_string(t) + "." + std::to_string(i), "h", 1,
+                                now - seconds(1)));
+          break;
+        case 2:
+          store.locate(Glob("*"), now, [&](const Instance& instance) {
+            if (instance.expires_at <= now) saw_dead = true;
+          });
+          break;
+        case 3:
+          (void)store.expire(now, 16);
+          break;
+        case 4: {  // a short-lived extra instance, removed again at once
+          const std::string name = prefix + "tmp";
+          (void)store.ping(make(name, "h", 2, now + seconds(90)));
+          (void)store.unregister(name, "h", 2, now);
+          break;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (auto& th : threads) th.join();
+
+  EXPECT_FALSE(saw_dead.load()) << "locate visited an expired instance";
+  while (store.expire(now, 1000) > 0) {
+  }
+  constexpr std::size_t kLive = kThreads * kLivePerThread;
+  EXPECT_EQ(store.size(), kLive);
+  EXPECT_EQ(store.service_count(), kLive);
+  EXPECT_EQ(store.snapshot(now).size(), kLive);
+  EXPECT_EQ(locate(store, "svc.*", now).size(), kLive);
+  std::size_t listed = 0;
+  for (const auto& s : store.list(Glob("*"), now)) listed += s.instances;
+  EXPECT_EQ(listed, kLive);
+}
+
+}  // namespace
+}  // namespace gemstone::registry
