@@ -1,0 +1,56 @@
+// gemstone call [--registry URL]... NAME METHOD [PARAMS]...
+// Finds NAME in the registry, picks one live instance at random (the next
+// on a connection failure), identifies it and calls METHOD.
+
+#include <cstdlib>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "../call_flow.hpp"
+#include "commands.hpp"
+#include "gemstone/registry_client.hpp"
+
+namespace gemstone::cli {
+
+Command add_call_command(CLI::App& app) {
+  struct Flags {
+    std::vector<std::string> registries;
+    std::string name;
+    CallFlags call;
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("call", "Call a method of a service found in the registry");
+  cmd->footer(
+      "NAME is a glob pattern; one live instance is picked at random.\n"
+      "Examples:\n"
+      "  gemstone call calculator add a:=1 b:=2\n"
+      "  gemstone call --registry http://10.0.0.5:8000/api 'worker.*' status -q --compact\n"
+      "  token=$(gemstone call -q -r auth login user=alice password=secret)");
+  add_registry_flag(*cmd, flags->registries);
+  cmd->add_option("NAME", flags->name, "Service name pattern (glob)")->required()->type_name("");
+  add_call_flags(*cmd, flags->call);
+
+  return {cmd, [flags]() -> int {
+            Output out(flags->call.output);
+            auto prepared = prepare_call(flags->call);
+            if (!prepared.ok()) return out.usage(prepared.error());
+            PreparedCall& call = prepared.value();
+            const Deadline deadline = Deadline::in(call.options.timeout);
+
+            auto registry = RegistryClient::open(
+                registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), call.options);
+            if (!registry.ok()) return out.fail(registry.error());
+            registry.value().set_observer([&out](const ClientError& skipped) {
+              out.note(skipped.describe() + "; trying the next one");
+            });
+
+            const auto started = Deadline::Clock::now();
+            auto service = registry.value().connect(flags->name, call.options, deadline);
+            const auto identified = Deadline::Clock::now() - started;
+            if (!service.ok()) return out.fail(service.error());
+            return finish_call(service.value(), flags->call, call.params, out, deadline, identified);
+          }};
+}
+
+}  // namespace gemstone::cli

@@ -1,0 +1,114 @@
+#pragma once
+// RegistryClient: the client of gemstone-registry (or the original gemstone
+// registry): register and renew an instance (ping), unregister it, find
+// instances by glob pattern, list services, and pick or connect to one
+// instance of a pattern.
+//
+// Several registry URLs may be given: each operation tries them in order,
+// starting with the one that answered last, and moves on to the next one
+// on a transport failure (a JSON-RPC error is an answer and is returned).
+//
+//   auto registry = gemstone::RegistryClient::open({"http://10.0.0.5:8000/api",
+//                                                   "http://10.0.0.6:8000/api"});
+//   auto calc = registry.value().connect("calculator*");
+//   if (calc) auto sum = calc.value().call("add", gemstone::CallParams::positional().add(1).add(2));
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gemstone/client_error.hpp"
+#include "gemstone/client_options.hpp"
+#include "gemstone/deadline.hpp"
+#include "gemstone/remote_service.hpp"
+#include "gemstone/result.hpp"
+
+namespace gemstone {
+
+/// One live instance of a service, as the registry reports it. (The
+/// original gemstone registry reported bare URLs: then only url, host and
+/// port are known.)
+struct Instance {
+  std::string name;         ///< empty when the registry did not say
+  std::string host;
+  int port = 0;
+  std::string url;          ///< the registry's "url", else http://host:port/api
+  double expires_in = 0.0;  ///< seconds until it expires unless pinged again (0: unknown)
+};
+
+/// A service name and how many live instances it has.
+struct ServiceSummary {
+  std::string name;
+  std::uint64_t instances = 0;
+};
+
+class RegistryClient {
+ public:
+  /// Where gemstone-registry listens by default.
+  static constexpr const char* kDefaultUrl = "http://127.0.0.1:8000/api";
+
+  /// A client of the registries at `urls`, tried in order (kDefaultUrl when
+  /// empty). Fails with kInvalidUrl if one cannot be used. No network yet.
+  static Result<RegistryClient, ClientError> open(std::vector<std::string> urls,
+                                                  ClientOptions options = {});
+
+  /// Registers or renews an instance: ping(name, host, port).
+  Result<Instance, ClientError> ping(std::string_view name, std::string_view host, int port,
+                                     std::optional<Deadline> deadline = std::nullopt);
+  /// Registers or renews an instance by its URL: ping(name, url).
+  Result<Instance, ClientError> ping_url(std::string_view name, std::string_view url,
+                                         std::optional<Deadline> deadline = std::nullopt);
+  /// Removes an instance; true if the registry had it.
+  Result<bool, ClientError> unregister(std::string_view name, std::string_view host, int port,
+                                       std::optional<Deadline> deadline = std::nullopt);
+  Result<bool, ClientError> unregister_url(std::string_view name, std::string_view url,
+                                           std::optional<Deadline> deadline = std::nullopt);
+
+  /// Live instances whose name matches the glob `pattern` (maybe none).
+  Result<std::vector<Instance>, ClientError> locate(std::string_view pattern,
+                                                    std::optional<Deadline> deadline = std::nullopt);
+  /// Service names matching `pattern` with their live instance counts.
+  Result<std::vector<ServiceSummary>, ClientError> list_services(
+      std::string_view pattern = "*", std::optional<Deadline> deadline = std::nullopt);
+
+  /// One located instance chosen at random; kNoInstance when none matches.
+  Result<Instance, ClientError> pick(std::string_view pattern,
+                                     std::optional<Deadline> deadline = std::nullopt);
+
+  /// Locates `pattern`, then connects to (identifies) the instances in a
+  /// random order until one answers: an instance that cannot be connected
+  /// to (kConnection) is skipped, any other failure is returned.
+  /// kNoInstance when none matches. `service_options` are for the service.
+  Result<RemoteService, ClientError> connect(std::string_view pattern, ClientOptions service_options,
+                                             std::optional<Deadline> deadline = std::nullopt);
+
+  /// Called with each failure that was skipped over (a registry that did
+  /// not answer, an instance that could not be connected to), e.g. to
+  /// report it. Not called for the failure that is finally returned.
+  void set_observer(std::function<void(const ClientError&)> observer) {
+    observer_ = std::move(observer);
+  }
+
+  /// The registry URLs, in the order they are tried.
+  std::vector<std::string> urls() const;
+  /// The URL of the registry that answered (or was tried) last.
+  const std::string& current_url() const;
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  RegistryClient(std::vector<RemoteService> registries, ClientOptions options);
+  CallResult call(std::string_view method, const CallParams& params, const Deadline& deadline);
+  Deadline deadline_or_default(const std::optional<Deadline>& deadline) const;
+
+  std::vector<RemoteService> registries_;
+  std::size_t current_ = 0;
+  ClientOptions options_;
+  std::function<void(const ClientError&)> observer_;
+  std::mt19937 random_;
+};
+
+}  // namespace gemstone

@@ -1,0 +1,233 @@
+#include "gemstone/registry_client.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "gemstone/url.hpp"
+
+namespace gemstone {
+namespace {
+
+std::string default_instance_url(const std::string& host, int port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/api";
+}
+
+std::optional<std::string> string_member(const rapidjson::Value& object, const char* key) {
+  const auto m = object.FindMember(key);
+  if (m == object.MemberEnd() || !m->value.IsString()) return std::nullopt;
+  return std::string(m->value.GetString(), m->value.GetStringLength());
+}
+
+Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
+  if (v.IsString()) {
+    // The original gemstone registry answered locate_service with URLs.
+    auto url = parse_url(std::string_view(v.GetString(), v.GetStringLength()));
+    if (!url.ok()) return "an instance URL is not usable: " + url.error().message;
+    Instance instance;
+    instance.host = url.value().host;
+    instance.port = url.value().port;
+    instance.url = url.value().text;
+    return instance;
+  }
+  if (!v.IsObject()) return std::string("an instance is neither an object nor a URL");
+  Instance instance;
+  auto name = string_member(v, "name");
+  auto host = string_member(v, "host");
+  if (!name || !host) return std::string("an instance has no \"name\" or \"host\"");
+  instance.name = std::move(*name);
+  instance.host = std::move(*host);
+  const auto port = v.FindMember("port");
+  if (port != v.MemberEnd() && port->value.IsInt()) {
+    instance.port = port->value.GetInt();
+  } else if (port != v.MemberEnd() && port->value.IsString()) {
+    instance.port = std::atoi(port->value.GetString());
+  } else {
+    return std::string("an instance has no integer \"port\"");
+  }
+  auto url = string_member(v, "url");
+  instance.url = url ? std::move(*url) : default_instance_url(instance.host, instance.port);
+  const auto expires = v.FindMember("expires_in");
+  if (expires != v.MemberEnd() && expires->value.IsNumber()) {
+    instance.expires_in = expires->value.GetDouble();
+  }
+  return instance;
+}
+
+// Several failures of the same operation as one line.
+ClientError combined(std::vector<ClientError> failures) {
+  if (failures.size() == 1) return std::move(failures.front());
+  ClientError out = failures.back();
+  out.message.clear();
+  for (const ClientError& f : failures) {
+    if (!out.message.empty()) out.message += "; ";
+    out.message += f.describe();
+  }
+  out.url.clear();
+  return out;
+}
+
+}  // namespace
+
+Result<RegistryClient, ClientError> RegistryClient::open(std::vector<std::string> urls,
+                                                         ClientOptions options) {
+  if (urls.empty()) urls.emplace_back(kDefaultUrl);
+  std::vector<RemoteService> registries;
+  for (const std::string& url : urls) {
+    auto service = RemoteService::open(url, options);
+    if (!service.ok()) return std::move(service).error();
+    registries.push_back(std::move(service).value());
+  }
+  return RegistryClient(std::move(registries), std::move(options));
+}
+
+RegistryClient::RegistryClient(std::vector<RemoteService> registries, ClientOptions options)
+    : registries_(std::move(registries)), options_(std::move(options)), random_(std::random_device{}()) {}
+
+std::vector<std::string> RegistryClient::urls() const {
+  std::vector<std::string> out;
+  for (const RemoteService& r : registries_) out.push_back(r.url());
+  return out;
+}
+
+const std::string& RegistryClient::current_url() const { return registries_[current_].url(); }
+
+Deadline RegistryClient::deadline_or_default(const std::optional<Deadline>& deadline) const {
+  return deadline ? *deadline : Deadline::in(options_.timeout);
+}
+
+CallResult RegistryClient::call(std::string_view method, const CallParams& params,
+                                const Deadline& deadline) {
+  std::vector<ClientError> failures;
+  const std::size_t n = registries_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (current_ + k) % n;
+    if (!failures.empty()) {
+      if (deadline.passed()) break;
+      if (observer_) observer_(failures.back());
+    }
+    current_ = i;
+    CallResult answer = registries_[i].call(method, params, deadline);
+    if (answer.ok() || !answer.error().is_transport()) return answer;
+    failures.push_back(std::move(answer).error());
+  }
+  return combined(std::move(failures));
+}
+
+Result<Instance, ClientError> RegistryClient::ping(std::string_view name, std::string_view host,
+                                                   int port, std::optional<Deadline> deadline) {
+  auto answer = call("ping", CallParams::named().add("name", name).add("host", host).add("port", port),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  auto instance = instance_from(answer.value());
+  if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
+  return std::move(instance).value();
+}
+
+Result<Instance, ClientError> RegistryClient::ping_url(std::string_view name, std::string_view url,
+                                                       std::optional<Deadline> deadline) {
+  auto answer = call("ping", CallParams::named().add("name", name).add("url", url),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  auto instance = instance_from(answer.value());
+  if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
+  return std::move(instance).value();
+}
+
+Result<bool, ClientError> RegistryClient::unregister(std::string_view name, std::string_view host,
+                                                     int port, std::optional<Deadline> deadline) {
+  auto answer = call("unregister",
+                     CallParams::named().add("name", name).add("host", host).add("port", port),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  if (!answer.value().IsBool()) return ClientError::malformed(current_url(), "unregister did not answer a boolean");
+  return answer.value().GetBool();
+}
+
+Result<bool, ClientError> RegistryClient::unregister_url(std::string_view name, std::string_view url,
+                                                         std::optional<Deadline> deadline) {
+  auto answer = call("unregister", CallParams::named().add("name", name).add("url", url),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  if (!answer.value().IsBool()) return ClientError::malformed(current_url(), "unregister did not answer a boolean");
+  return answer.value().GetBool();
+}
+
+Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_view pattern,
+                                                                  std::optional<Deadline> deadline) {
+  auto answer = call("locate_service", CallParams::named().add("name", pattern),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  if (!answer.value().IsArray()) {
+    return ClientError::malformed(current_url(), "locate_service did not answer an array");
+  }
+  std::vector<Instance> out;
+  for (const auto& item : answer.value().GetArray()) {
+    auto instance = instance_from(item);
+    if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
+    out.push_back(std::move(instance).value());
+  }
+  return out;
+}
+
+Result<std::vector<ServiceSummary>, ClientError> RegistryClient::list_services(
+    std::string_view pattern, std::optional<Deadline> deadline) {
+  auto answer = call("list_services", CallParams::named().add("pattern", pattern),
+                     deadline_or_default(deadline));
+  if (!answer.ok()) return std::move(answer).error();
+  if (!answer.value().IsArray()) {
+    return ClientError::malformed(current_url(), "list_services did not answer an array");
+  }
+  std::vector<ServiceSummary> out;
+  for (const auto& item : answer.value().GetArray()) {
+    if (!item.IsObject()) return ClientError::malformed(current_url(), "a service is not an object");
+    auto name = string_member(item, "name");
+    const auto count = item.FindMember("instances");
+    if (!name || count == item.MemberEnd() || !count->value.IsUint64()) {
+      return ClientError::malformed(current_url(), "a service has no \"name\" or \"instances\"");
+    }
+    out.push_back({std::move(*name), count->value.GetUint64()});
+  }
+  return out;
+}
+
+Result<Instance, ClientError> RegistryClient::pick(std::string_view pattern,
+                                                   std::optional<Deadline> deadline) {
+  auto located = locate(pattern, deadline);
+  if (!located.ok()) return std::move(located).error();
+  std::vector<Instance>& all = located.value();
+  if (all.empty()) return ClientError::no_instance(current_url(), std::string(pattern));
+  std::uniform_int_distribution<std::size_t> any(0, all.size() - 1);
+  return std::move(all[any(random_)]);
+}
+
+Result<RemoteService, ClientError> RegistryClient::connect(std::string_view pattern,
+                                                           ClientOptions service_options,
+                                                           std::optional<Deadline> deadline) {
+  const Deadline until = deadline_or_default(deadline);
+  auto located = locate(pattern, until);
+  if (!located.ok()) return std::move(located).error();
+  std::vector<Instance>& candidates = located.value();
+  if (candidates.empty()) return ClientError::no_instance(current_url(), std::string(pattern));
+  std::shuffle(candidates.begin(), candidates.end(), random_);
+
+  std::vector<ClientError> failures;
+  for (const Instance& instance : candidates) {
+    if (!failures.empty()) {
+      if (until.passed()) break;
+      if (observer_) observer_(failures.back());
+    }
+    auto service = RemoteService::open(instance.url, service_options);
+    if (!service.ok()) {
+      failures.push_back(std::move(service).error());
+      continue;
+    }
+    auto identified = service.value().identify(until);
+    if (identified.ok()) return service;
+    if (identified.error().kind != ErrorKind::kConnection) return std::move(identified).error();
+    failures.push_back(std::move(identified).error());
+  }
+  return combined(std::move(failures));
+}
+
+}  // namespace gemstone

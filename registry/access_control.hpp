@@ -1,0 +1,63 @@
+#pragma once
+// Optional bearer tokens for the registry. Anyone who can write to a
+// registry can send traffic for `payments.*` to their own host, so writes
+// (ping, unregister) can require a token, and reads can too.
+//
+// Tokens come from files, one per line, so they appear in no command line,
+// environment listing or log. Blank lines and lines starting with '#' are
+// ignored; surrounding whitespace is trimmed. Comparison takes the same time
+// whatever the presented token shares with a valid one.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gemstone/result.hpp"
+
+namespace gemstone::registry {
+
+enum class Access { kRead, kWrite };
+
+class TokenSet {
+ public:
+  /// Reads a token file. Fails (with a one-line reason naming the file) when
+  /// it cannot be read or holds no token.
+  static Result<TokenSet, std::string> load(const std::string& path);
+  static TokenSet of(std::vector<std::string> tokens);
+
+  /// Constant-time with respect to the tokens' contents: every token is
+  /// compared in full, with no early exit.
+  bool contains(std::string_view presented) const;
+  std::size_t size() const { return tokens_.size(); }
+
+ private:
+  std::vector<std::string> tokens_;
+};
+
+class AccessPolicy {
+ public:
+  AccessPolicy() = default;  ///< open: everything allowed
+  AccessPolicy(std::optional<TokenSet> read, std::optional<TokenSet> write)
+      : read_(std::move(read)), write_(std::move(write)) {}
+
+  /// Whether a caller presenting `token` (nothing when it sent none) may
+  /// make a call of kind `access`. A write token also grants reads.
+  bool allows(Access access, std::optional<std::string_view> token) const;
+
+  bool protects(Access access) const {
+    return access == Access::kWrite ? write_.has_value() : read_.has_value();
+  }
+
+ private:
+  std::optional<TokenSet> read_;
+  std::optional<TokenSet> write_;
+};
+
+/// The token a request carries: `Authorization: Bearer TOKEN` (scheme
+/// case-insensitive) or gemstone's `X-Api-Token: TOKEN`. Pass the header
+/// values as received (empty when absent).
+std::optional<std::string_view> presented_token(std::string_view authorization,
+                                                std::string_view x_api_token);
+
+}  // namespace gemstone::registry

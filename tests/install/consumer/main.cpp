@@ -1,0 +1,37 @@
+// Uses the installed headers and library: the server-side dispatcher and
+// the client codec in process, and RemoteService over the network.
+
+#include <chrono>
+#include <cstdio>
+
+#include <gemstone/client.hpp>
+#include <gemstone/jsonrpc/client_codec.hpp>
+#include <gemstone/jsonrpc/dispatcher.hpp>
+
+int main() {
+  namespace rpc = gemstone::jsonrpc;
+
+  rpc::Dispatcher dispatcher;
+  dispatcher.add({"add", {"a", "b"}, 2, "Adds two integers.",
+                  [](const rpc::Params& p, rpc::Allocator&) -> rpc::MethodResult {
+                    return rapidjson::Value(p[0]->GetInt() + p[1]->GetInt());
+                  }});
+  const auto params = gemstone::CallParams::named().add("a", 1).add("b", 2);
+  const std::string answer = dispatcher.handle(rpc::encode_request({"add", params.value(), 1}));
+  auto reply = rpc::decode_response(answer, 1);
+  if (!reply.ok() || !reply.value().ok() || reply.value().result.GetInt() != 3) {
+    std::fprintf(stderr, "in-process call failed: %s\n", answer.c_str());
+    return 1;
+  }
+
+  // Nothing listens on port 1: a transport error, as a value.
+  auto service = gemstone::RemoteService::open("http://127.0.0.1:1/api");
+  if (!service.ok()) return 1;
+  auto result = service.value().call("add", params, gemstone::Deadline::in(std::chrono::seconds(5)));
+  if (result.ok() || !result.error().is_transport()) {
+    std::fprintf(stderr, "expected a transport error\n");
+    return 1;
+  }
+  std::printf("gemstone %s client works (%s)\n", gemstone::kVersion, result.error().describe().c_str());
+  return 0;
+}

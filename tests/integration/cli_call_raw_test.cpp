@@ -1,0 +1,277 @@
+// `gemstone call_raw URL METHOD [PARAMS]...` against the JSON-RPC test
+// service: output on the right streams, params syntax, exit codes.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <regex>
+#include <string>
+
+#include "test_service_process.hpp"
+
+namespace gemstone::testing {
+namespace {
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
+  return doc;
+}
+
+class CallRawTest : public ::testing::Test {
+ protected:
+  TestServiceProcess service;
+  RunResult call(std::vector<std::string> args, ProcessOptions options = {}) {
+    args.insert(args.begin(), "call_raw");
+    return run_gemstone(args, std::move(options));
+  }
+};
+
+TEST_F(CallRawTest, PrintsDiagnosticsOnStderrAndPrettyResultOnStdout) {
+  auto r = call({service.api_url(), "add", "a:=1", "b:=2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+  EXPECT_NE(r.err.find("[!] Service identification: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" seconds\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[!] Service name: test.service\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[!] Service URL : " + service.api_url() + "\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[!] Method call: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[!] Result:"), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawTest, TimingLinesHaveFiveDecimals) {
+  auto r = call({service.api_url(), "add", "a:=1", "b:=2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::regex identification(R"(\[!\] Service identification: \d+\.\d{5} seconds\n)");
+  const std::regex method(R"(\[!\] Method call: \d+\.\d{5} seconds\n)");
+  EXPECT_TRUE(std::regex_search(r.err, identification)) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, method)) << r.err;
+}
+
+TEST_F(CallRawTest, PrettyPrintsObjectsWithTwoSpaces) {
+  auto r = call({service.api_url(), "echo", "value:={\"k\":[1,2]}"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "{\n  \"k\": [\n    1,\n    2\n  ]\n}\n");
+}
+
+TEST_F(CallRawTest, CompactPrintsOneLine) {
+  auto r = call({"--compact", service.api_url(), "echo", "value:={\"k\":[1,2]}"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"k\":[1,2]}\n");
+}
+
+TEST_F(CallRawTest, RawPrintsAStringWithoutQuotesAndStdoutHoldsOnlyTheResult) {
+  auto r = call({"-r", service.api_url(), "greet", "name=world"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello, world\n");
+}
+
+TEST_F(CallRawTest, RawPrintsNonStringsAsJson) {
+  auto r = call({"-r", "--compact", service.api_url(), "echo", "value:=[true]"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[true]\n");
+}
+
+TEST_F(CallRawTest, QuietSilencesTheDiagnosticLines) {
+  auto r = call({"-q", service.api_url(), "add", "a:=1", "b:=2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(CallRawTest, KeyValueSendsStringsAndColonEqualsSendsTypedJson) {
+  auto r = call({"-q", "--compact", service.api_url(), "types", "a=1", "b:=1", "c:=1.5", "d:=true",
+                 "e:=null", "f:=[1]", "g:={\"x\":1}", "h:=\"text\""});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto doc = parse(r.out);
+  ASSERT_TRUE(doc.IsObject()) << r.out;
+  EXPECT_STREQ(doc["a"].GetString(), "string");
+  EXPECT_STREQ(doc["b"].GetString(), "integer");
+  EXPECT_STREQ(doc["c"].GetString(), "number");
+  EXPECT_STREQ(doc["d"].GetString(), "boolean");
+  EXPECT_STREQ(doc["e"].GetString(), "null");
+  EXPECT_STREQ(doc["f"].GetString(), "array");
+  EXPECT_STREQ(doc["g"].GetString(), "object");
+  EXPECT_STREQ(doc["h"].GetString(), "string");
+}
+
+TEST_F(CallRawTest, EverythingAfterTheFirstEqualsSignIsTheValue) {
+  auto r = call({"-q", "-r", service.api_url(), "echo", "value=a=b==c:=d"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "a=b==c:=d\n");
+}
+
+TEST_F(CallRawTest, EmptyValueIsAnEmptyString) {
+  auto r = call({"-q", "--compact", service.api_url(), "echo", "value="});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "\"\"\n");
+}
+
+TEST_F(CallRawTest, UnicodeValuesArriveIntact) {
+  auto r = call({"-q", "-r", service.api_url(), "echo", "value=héllo ✓"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "héllo ✓\n");
+}
+
+TEST_F(CallRawTest, PositionalParamsAreSentAsAnArray) {
+  auto r = call({"-q", "--compact", service.api_url(), "types", "-p", "1", "-p", ":=1", "-p", ":=[]"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[\"string\",\"integer\",\"array\"]\n");
+}
+
+TEST_F(CallRawTest, PositionalParamsCall) {
+  auto r = call({"-q", service.api_url(), "add", "-p", ":=40", "-p", ":=2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "42\n");
+}
+
+TEST_F(CallRawTest, ParamsJsonGivesTheWholeParams) {
+  auto r = call({"-q", service.api_url(), "add", "--params-json", "{\"a\": 5, \"b\": 6}"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "11\n");
+}
+
+TEST_F(CallRawTest, ParamsJsonDashReadsStdin) {
+  ProcessOptions options;
+  options.stdin_data = "[7, 8]";
+  auto r = call({"-q", service.api_url(), "add", "--params-json", "-"}, options);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "15\n");
+}
+
+TEST_F(CallRawTest, JsonRpcErrorExitsOneWithCodeMessageAndDataOnStderr) {
+  auto r = call({service.api_url(), "fail", "message=boom"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("-32000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failed on purpose"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"reason\":\"asked to fail\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"message\":\"boom\""), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawTest, UnknownMethodExitsOne) {
+  auto r = call({"-q", service.api_url(), "no_such_method"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32601"), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawTest, WronglyTypedParamExitsOneWithInvalidParams) {
+  auto r = call({"-q", service.api_url(), "add", "a=1", "b:=2"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32602"), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawTest, NotificationExitsZeroAndIsDelivered) {
+  auto r = call({"--notify", service.api_url(), "record", "value=noted"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto check = call({"-q", "--compact", service.api_url(), "recorded"});
+  ASSERT_EQ(check.status, 0) << check.err;
+  EXPECT_EQ(check.out, "[\"noted\"]\n");
+}
+
+TEST_F(CallRawTest, ExtraHeadersAreSent) {
+  auto r = call({"-q", "-r", "-H", "X-Api-Token: s3cret", service.api_url(), "header", "name=X-Api-Token"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "s3cret\n");
+}
+
+TEST_F(CallRawTest, RefusedConnectionExitsFourNamingTheUrl) {
+  const std::string url = closed_port_url();
+  auto r = call({url, "add"});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(CallRawTest, TimeoutBoundsTheWholeCommandAgainstASlowMethod) {
+  auto r = call({"--timeout", "0.5", service.api_url(), "slow", "seconds:=30"});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("no answer within"), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawTest, InvalidUrlIsAUsageError) {
+  auto r = call({"ftp://example.com/api", "add"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("scheme"), std::string::npos) << r.err;
+}
+
+TEST(CallRawAgainstOddServers, ServiceWithoutGetServiceSpecsIsStillCalled) {
+  TestServiceProcess service({"--no-specs"});
+  auto r = run_gemstone({"call_raw", service.api_url(), "add", "a:=2", "b:=2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "4\n");
+  EXPECT_NE(r.err.find("no get_service_specs"), std::string::npos) << r.err;
+}
+
+TEST(CallRawAgainstOddServers, StrictResponsesAreAccepted) {
+  TestServiceProcess service({"--strict"});
+  auto ok = run_gemstone({"call_raw", "-q", service.api_url(), "echo", "value:=null"});
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "null\n");
+  auto failed = run_gemstone({"call_raw", "-q", service.api_url(), "fail"});
+  EXPECT_EQ(failed.status, 1) << failed.err;
+  EXPECT_NE(failed.err.find("failed on purpose"), std::string::npos) << failed.err;
+}
+
+TEST(CallRawAgainstOddServers, NonJsonAnswerExitsFour) {
+  TestServiceProcess service({"--non-json"});
+  auto r = run_gemstone({"call_raw", service.api_url(), "add"});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("not JSON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(service.api_url()), std::string::npos) << r.err;
+}
+
+TEST(CallRawAgainstOddServers, HttpErrorStatusExitsFour) {
+  TestServiceProcess service({"--status", "503"});
+  auto r = run_gemstone({"call_raw", service.api_url(), "add"});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("HTTP 503"), std::string::npos) << r.err;
+}
+
+TEST(CallRawAgainstOddServers, ServerThatNeverAnswersTimesOut) {
+  TestServiceProcess service({"--never-answer"});
+  auto r = run_gemstone({"call_raw", "--timeout", "0.3", service.api_url(), "add"}, {},
+                        std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("no answer within"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(service.api_url()), std::string::npos) << r.err;
+}
+
+class CallRawHttpsTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::string cert = dir.path() + "/cert.pem";
+  TestServiceProcess service{{"--tls", cert}};
+};
+
+TEST_F(CallRawHttpsTest, UnknownCertificateIsRefusedWithExitFour) {
+  auto r = run_gemstone({"call_raw", service.api_url(), "add", "a:=1", "b:=1"});
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("certificate"), std::string::npos) << r.err;
+}
+
+TEST_F(CallRawHttpsTest, CacertTrustsTheServer) {
+  auto r = run_gemstone({"call_raw", "-q", "--cacert", cert, service.api_url(), "add", "a:=1", "b:=1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST_F(CallRawHttpsTest, InsecureSkipsVerification) {
+  auto r = run_gemstone({"call_raw", "-q", "--insecure", service.api_url(), "add", "a:=1", "b:=1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST_F(CallRawHttpsTest, MissingCacertFileIsAUsageError) {
+  auto r = run_gemstone({"call_raw", "--cacert", dir.path() + "/missing.pem", service.api_url(), "add"});
+  EXPECT_EQ(r.status, 2);
+}
+
+}  // namespace
+}  // namespace gemstone::testing

@@ -1,0 +1,87 @@
+#include "access_control.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace gemstone::registry {
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(TokenSetTest, LoadsOneTokenPerLineSkippingCommentsAndBlanks) {
+  const std::string path = write_file("tokens_ok", "# writers\n\n  alpha  \nbeta\n#gamma\n");
+  auto set = TokenSet::load(path);
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_EQ(set.value().size(), 2u);
+  EXPECT_TRUE(set.value().contains("alpha"));
+  EXPECT_TRUE(set.value().contains("beta"));
+  EXPECT_FALSE(set.value().contains("gamma"));
+  EXPECT_FALSE(set.value().contains("# writers"));
+  std::remove(path.c_str());
+}
+
+TEST(TokenSetTest, MissingFileIsAnErrorNamingIt) {
+  auto set = TokenSet::load("/nonexistent/tokens");
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().find("/nonexistent/tokens"), std::string::npos);
+}
+
+TEST(TokenSetTest, FileWithoutTokensIsAnError) {
+  const std::string path = write_file("tokens_empty", "# nothing here\n\n");
+  auto set = TokenSet::load(path);
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().find("holds no token"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(TokenSetTest, PrefixesAndExtensionsDoNotMatch) {
+  const TokenSet set = TokenSet::of({"secret"});
+  EXPECT_TRUE(set.contains("secret"));
+  EXPECT_FALSE(set.contains("secre"));
+  EXPECT_FALSE(set.contains("secrets"));
+  EXPECT_FALSE(set.contains(""));
+  EXPECT_FALSE(set.contains("SECRET"));
+  EXPECT_FALSE(set.contains(std::string_view("secret\0", 7)));
+}
+
+TEST(AccessPolicyTest, OpenPolicyAllowsEverything) {
+  const AccessPolicy open;
+  EXPECT_TRUE(open.allows(Access::kRead, std::nullopt));
+  EXPECT_TRUE(open.allows(Access::kWrite, std::nullopt));
+}
+
+TEST(AccessPolicyTest, WriteTokensGuardWritesOnly) {
+  const AccessPolicy policy(std::nullopt, TokenSet::of({"w"}));
+  EXPECT_FALSE(policy.allows(Access::kWrite, std::nullopt));
+  EXPECT_FALSE(policy.allows(Access::kWrite, std::string_view("x")));
+  EXPECT_TRUE(policy.allows(Access::kWrite, std::string_view("w")));
+  EXPECT_TRUE(policy.allows(Access::kRead, std::nullopt));
+}
+
+TEST(AccessPolicyTest, ReadTokensGuardReadsAndWriteTokensAlsoRead) {
+  const AccessPolicy policy(TokenSet::of({"r"}), TokenSet::of({"w"}));
+  EXPECT_FALSE(policy.allows(Access::kRead, std::nullopt));
+  EXPECT_TRUE(policy.allows(Access::kRead, std::string_view("r")));
+  EXPECT_TRUE(policy.allows(Access::kRead, std::string_view("w")));
+  EXPECT_FALSE(policy.allows(Access::kWrite, std::string_view("r")));
+  EXPECT_TRUE(policy.allows(Access::kWrite, std::string_view("w")));
+}
+
+TEST(PresentedTokenTest, ReadsBearerAndApiTokenHeaders) {
+  EXPECT_EQ(presented_token("Bearer abc", ""), std::optional<std::string_view>("abc"));
+  EXPECT_EQ(presented_token("bearer   abc ", ""), std::optional<std::string_view>("abc"));
+  EXPECT_EQ(presented_token("", "xyz"), std::optional<std::string_view>("xyz"));
+  EXPECT_EQ(presented_token("Basic dXNlcjpwYXNz", "xyz"), std::optional<std::string_view>("xyz"));
+  EXPECT_EQ(presented_token("Basic dXNlcjpwYXNz", ""), std::nullopt);
+  EXPECT_EQ(presented_token("", ""), std::nullopt);
+  EXPECT_EQ(presented_token("Bearer", ""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace gemstone::registry
