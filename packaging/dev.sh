@@ -3,6 +3,7 @@
 #   packaging/dev.sh start [REGISTRY FLAGS...]  install what is missing, build, run the registry
 #   packaging/dev.sh test  [CTEST ARGS...]      install what is missing, build, run every test
 #   packaging/dev.sh build                      install what is missing, build
+#   packaging/dev.sh deps [PACKAGES...]         install what is missing (and PACKAGES), nothing else
 # Builds into ./build (override with BUILD_DIR) and rebuilds only what changed.
 set -euo pipefail
 
@@ -15,11 +16,12 @@ packages=(
   cmake g++ make pkg-config
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev python3 curl
+  prometheus  # promtool, which checks GET /metrics in a test
 )
 
 install_missing() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -43,6 +45,7 @@ cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
   build) build ;;
+  deps) install_missing "$@" ;;
   start)
     build
     exec "$build_dir/registry/gemstone-registry" "$@"
@@ -53,7 +56,7 @@ case "$cmd" in
     exec ctest --output-on-failure -j "$jobs" --timeout 300 "$@"
     ;;
   *)
-    echo "usage: packaging/dev.sh start|test|build [ARGS...]" >&2
+    echo "usage: packaging/dev.sh start|test|build|deps [ARGS...]" >&2
     exit 2
     ;;
 esac

@@ -28,6 +28,7 @@ struct Option {
   std::string help;
   Setter set;
   Getter get;
+  const char* alias_env = nullptr;  // another environment name, below ours in precedence
 };
 
 std::string quote(const std::string& s) {
@@ -72,6 +73,20 @@ Setter boolean_setter(std::function<void(Config&, bool)> apply) {
   };
 }
 
+Setter seconds_setter(double max, std::string max_text,
+                      std::function<void(Config&, double)> apply) {
+  return [=](Config& c, const std::string& text) -> std::optional<std::string> {
+    errno = 0;
+    char* end = nullptr;
+    const double d = std::strtod(text.c_str(), &end);
+    if (text.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d <= 0 || d > max) {
+      return "must be a number of seconds greater than 0 (at most " + max_text + ")";
+    }
+    apply(c, d);
+    return std::nullopt;
+  };
+}
+
 std::string format_double(double v) {
   std::ostringstream out;
   out << v;
@@ -93,17 +108,7 @@ const std::vector<Option>& options() {
        integer_setter(0, 65535, [](Config& c, long long v) { c.port = static_cast<int>(v); }),
        [](const Config& c) { return std::to_string(c.port); }},
       {"ttl", "Seconds an instance stays registered without a ping (fractions allowed)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         errno = 0;
-         char* end = nullptr;
-         const double d = std::strtod(v.c_str(), &end);
-         if (v.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d <= 0 ||
-             d > 31536000) {
-           return "must be a number of seconds greater than 0 (at most one year)";
-         }
-         c.ttl = d;
-         return std::nullopt;
-       },
+       seconds_setter(31536000, "one year", [](Config& c, double v) { c.ttl = v; }),
        [](const Config& c) { return format_double(c.ttl); }},
       {"log_level", "trace, debug, info, warn or error",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
@@ -113,7 +118,7 @@ const std::vector<Option>& options() {
          c.log_level = v;
          return std::nullopt;
        },
-       [](const Config& c) { return quote(c.log_level); }},
+       [](const Config& c) { return quote(c.log_level); }, "SPDLOG_LEVEL"},
       {"response_style",
        "gemstone (also writes \"error\": null / \"result\": null, as gemstone clients expect) "
        "or strict (JSON-RPC 2.0 to the letter)",
@@ -148,6 +153,17 @@ const std::vector<Option>& options() {
       {"keep_alive_timeout", "Seconds an idle keep-alive connection is kept open",
        integer_setter(1, 3600, [](Config& c, long long v) { c.keep_alive_timeout = static_cast<int>(v); }),
        [](const Config& c) { return std::to_string(c.keep_alive_timeout); }},
+      {"state_file",
+       "File that keeps the instances across restarts (empty: none; "
+       "the package uses /var/lib/gemstone-registry/state.json)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.state_file = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.state_file); }},
+      {"state_save_interval", "Seconds between saves of the state file when something changed",
+       seconds_setter(3600, "one hour", [](Config& c, double v) { c.state_save_interval = v; }),
+       [](const Config& c) { return format_double(c.state_save_interval); }},
   };
   return table;
 }
@@ -234,7 +250,9 @@ ConfigOutcome load_config(int argc, char** argv) {
   for (const auto& o : options()) given.emplace_back(&o, std::string());
   std::vector<CLI::Option*> flags;
   for (auto& [option, value] : given) {
-    flags.push_back(app.add_option(flag_of(option->name), value, option->help));
+    // The last of a repeated flag wins, as with getopt: wrappers can append overrides.
+    flags.push_back(app.add_option(flag_of(option->name), value, option->help)
+                        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
   }
 
   try {
@@ -280,9 +298,12 @@ ConfigOutcome load_config(int argc, char** argv) {
   // 2. the environment, 3. the flags.
   for (std::size_t i = 0; i < given.size(); ++i) {
     const Option& option = *given[i].first;
-    if (const char* env = std::getenv(env_of(option.name).c_str())) {
+    for (const std::string& name : {option.alias_env ? std::string(option.alias_env) : std::string(),
+                                    env_of(option.name)}) {
+      const char* env = name.empty() ? nullptr : std::getenv(name.c_str());
+      if (env == nullptr) continue;
       if (auto why = option.set(config, env)) {
-        return fail(env_of(option.name) + "=" + env + ": " + option.name + " " + *why);
+        return fail(name + "=" + env + ": " + option.name + " " + *why);
       }
     }
   }

@@ -3,6 +3,7 @@
 // config.cpp, from which its flag, its environment variable
 // (GEMSTONE_REGISTRY_<NAME>) and its config-file key all follow.
 // Precedence: command-line flag > environment > config file > default.
+// SPDLOG_LEVEL is honoured as a second environment name for log_level.
 
 #include <cstddef>
 #include <optional>
@@ -24,6 +25,8 @@ struct Config {
   std::size_t max_batch = 100;
   std::size_t max_threads = 1024;
   int keep_alive_timeout = 5;
+  std::string state_file;            ///< empty: nothing survives a restart
+  double state_save_interval = 5.0;  ///< seconds between saves when something changed
   std::string config_file;  ///< where file values came from, if any
 };
 

@@ -1,5 +1,6 @@
 // gemstone-registry: reads top to bottom as the daemon's life: configuration,
-// logging, store and methods, listen, serve until a signal, drain, exit.
+// logging, store (and the state it had before a restart), methods, listen,
+// serve until a signal, drain, save the state, exit.
 
 #include <pthread.h>
 #include <signal.h>
@@ -8,34 +9,31 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
-#include <spdlog/cfg/env.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "config.hpp"
 #include "gemstone/version.hpp"
 #include "http_server.hpp"
+#include "logging.hpp"
 #include "memory_store.hpp"
 #include "methods.hpp"
 #include "metrics.hpp"
+#include "state_file.hpp"
 
 namespace {
 
 using gemstone::registry::Clock;
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("gemstone-registry");
-  // journald adds its own timestamp; a terminal user still wants one.
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL overrides
+std::chrono::milliseconds to_millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
-
 // Removes expired instances a chunk at a time, so that expiring 100k at once
 // never holds the store's lock for long.
 class Sweeper {
@@ -82,6 +80,104 @@ class Sweeper {
   std::thread thread_;
 };
 
+// Reads the state file into the store. Whatever is wrong with the file is
+// logged and the registry starts empty: a bad file must never keep it down.
+void restore_state(const std::string& path, double ttl, gemstone::registry::Store& store,
+                   gemstone::registry::Metrics& metrics) {
+  namespace state = gemstone::registry::state_file;
+  const auto max_remaining =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(ttl));
+  auto loaded = state::load(path, state::Now::current(), max_remaining);
+  if (!loaded) {
+    const state::LoadError& error = loaded.error();
+    if (error.kind == state::LoadFailure::kMissing) {
+      spdlog::info("no state file at {} yet; starting empty", path);
+    } else if (error.kind == state::LoadFailure::kCorrupt) {
+      // Kept aside for a post-mortem; the next save would overwrite it.
+      const std::string aside = path + ".corrupt";
+      const bool kept = std::rename(path.c_str(), aside.c_str()) == 0;
+      spdlog::warn("{}; starting empty{}", error.message, kept ? " (kept as " + aside + ")" : "");
+    } else {
+      spdlog::warn("{}; starting empty", error.message);
+    }
+    return;
+  }
+  for (auto& instance : loaded.value().instances) store.ping(std::move(instance));
+  const auto& l = loaded.value();
+  metrics.record_state_restored(l.instances.size());
+  spdlog::info("restored {} instance{} from {} ({} expired while down, {} invalid skipped)",
+               l.instances.size(), l.instances.size() == 1 ? "" : "s", path, l.expired, l.invalid);
+}
+
+// Writes the state file every `every` when `changes` moved since the last
+// write, and once more when stopped; a failing write is retried next time.
+class StateSaver {
+ public:
+  StateSaver(const gemstone::registry::Store& store, gemstone::registry::Metrics& metrics,
+             std::string path, std::chrono::milliseconds every,
+             const std::atomic<std::uint64_t>& changes)
+      : store_(store),
+        metrics_(metrics),
+        path_(std::move(path)),
+        every_(every),
+        changes_(changes),
+        thread_([this] { run(); }) {}
+  ~StateSaver() { stop(); }
+
+  /// Stops the periodic saves and writes what changed since the last one.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_) return;
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    save_if_changed();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, every_, [this] { return stop_; })) {
+      lock.unlock();
+      save_if_changed();
+      lock.lock();
+    }
+  }
+
+  void save_if_changed() {
+    namespace state = gemstone::registry::state_file;
+    const std::uint64_t generation = changes_.load();
+    if (generation == saved_generation_) return;
+    const auto now = state::Now::current();
+    const auto error = state::save(path_, store_.snapshot(now.steady), now);
+    metrics_.record_state_save(!error, std::chrono::duration<double>(
+                                           now.wall.time_since_epoch()).count());
+    if (error) {
+      // Once per outage, not once per attempt.
+      if (!failing_) spdlog::error("{}; will retry every {} ms", *error, every_.count());
+      failing_ = true;
+      return;
+    }
+    if (failing_) spdlog::info("state file {} written again", path_);
+    failing_ = false;
+    saved_generation_ = generation;
+  }
+
+  const gemstone::registry::Store& store_;
+  gemstone::registry::Metrics& metrics_;
+  const std::string path_;
+  const std::chrono::milliseconds every_;
+  const std::atomic<std::uint64_t>& changes_;
+  std::uint64_t saved_generation_ = 0;
+  bool failing_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,10 +198,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  setup_logging(config.log_level);
+  reg::setup_logging(config.log_level);
   if (!config.config_file.empty()) spdlog::info("configuration read from {}", config.config_file);
 
-  // 3. Store, methods, metrics.
+  // 3. Store (with what it held before a restart), methods, metrics.
   reg::MemoryStore store;
   rpc::Dispatcher dispatcher(rpc::DispatcherOptions{config.response_style, rpc::kDefaultMaxDepth,
                                                     config.max_batch});
@@ -114,6 +210,9 @@ int main(int argc, char** argv) {
   reg::Metrics metrics(method_names);
   dispatcher.set_observer(
       [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
+  if (!config.state_file.empty()) restore_state(config.state_file, config.ttl, store, metrics);
+  // Bumped by every ping and unregister: the state saver writes only when it moved.
+  std::atomic<std::uint64_t> changes{0};
 
   // 4. Listen.
   const auto started = Clock::now();
@@ -149,8 +248,14 @@ int main(int argc, char** argv) {
   methods_options.host = config.host;
   methods_options.port = server.bound_port();
   reg::add_registry_methods(dispatcher, store, methods_options,
-                            {[&metrics] { metrics.record_ping(); },
-                             [&metrics] { metrics.record_unregister(); }});
+                            {[&metrics, &changes] {
+                               metrics.record_ping();
+                               changes.fetch_add(1, std::memory_order_relaxed);
+                             },
+                             [&metrics, &changes] {
+                               metrics.record_unregister();
+                               changes.fetch_add(1, std::memory_order_relaxed);
+                             }});
   const bool v6 = config.host.find(':') != std::string::npos;
   spdlog::info("gemstone-registry {} listening on http://{}{}{}:{}/api (ttl {}s, {} responses)",
                gemstone::kVersion, v6 ? "[" : "", config.host, v6 ? "]" : "",
@@ -161,6 +266,10 @@ int main(int argc, char** argv) {
   const auto sweep_every = std::chrono::milliseconds(
       std::clamp<long>(static_cast<long>(config.ttl * 1000 / 4), 50, 1000));
   Sweeper sweeper(store, metrics, sweep_every);
+  std::optional<StateSaver> saver;
+  if (!config.state_file.empty()) {
+    saver.emplace(store, metrics, config.state_file, to_millis(config.state_save_interval), changes);
+  }
   std::atomic<bool> served{false};
   std::thread signal_thread([&] {
     int received = 0;
@@ -178,6 +287,8 @@ int main(int argc, char** argv) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
 
+  // 6. Requests have drained: the last word goes to the state file.
+  if (saver) saver->stop();
   spdlog::info("stopped; {} instances were registered", store.size());
   return 0;
 }

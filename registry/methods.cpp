@@ -203,20 +203,20 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   const std::vector<std::string> target_params{"name", "host", "port", "url"};
   dispatcher.add({"ping", target_params, 1,
                   "Register or renew an instance: ping(name, host, port) or ping(name, url).",
-                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }});
+                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, "write"});
   dispatcher.add({"locate_service", {"name"}, 1,
                   "Live instances whose name matches a glob pattern: locate_service(name).",
-                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }});
+                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, "read"});
   dispatcher.add({"unregister", target_params, 1,
                   "Remove an instance: unregister(name, host, port) or unregister(name, url).",
-                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }});
+                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, "write"});
   dispatcher.add({"list_services", {"pattern"}, 0,
                   "Service names with their live instance counts: list_services(pattern='*').",
-                  [methods](const Params& p, Allocator& a) { return methods->list(p, a); }});
+                  [methods](const Params& p, Allocator& a) { return methods->list(p, a); }, "read"});
   const jsonrpc::Dispatcher* self = &dispatcher;
   dispatcher.add({"get_service_specs", {}, 0,
                   "What this registry is: name, host, port, version, ttl and methods.",
-                  [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }});
+                  [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }, "read"});
 }
 
 }  // namespace gemstone::registry

@@ -69,6 +69,15 @@ void Metrics::record_latency(std::chrono::nanoseconds elapsed) {
   latency_sum_ns_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
 }
 
+void Metrics::record_state_save(bool ok, double wall_seconds) {
+  if (ok) {
+    state_saves_.fetch_add(1, std::memory_order_relaxed);
+    state_last_save_seconds_.store(wall_seconds, std::memory_order_relaxed);
+  } else {
+    state_save_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void Metrics::record_rejection(Rejection why) {
   rejected_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
 }
@@ -127,6 +136,16 @@ std::string Metrics::render(const Gauges& gauges) const {
   gauge("gemstone_registry_instances", "Instances held now.", static_cast<double>(gauges.instances));
   gauge("gemstone_registry_services", "Distinct service names held now.",
         static_cast<double>(gauges.services));
+  counter("gemstone_registry_state_saves_total", "Successful writes of the state file.",
+          state_saves_.load(std::memory_order_relaxed));
+  counter("gemstone_registry_state_save_failures_total", "Failed writes of the state file.",
+          state_save_failures_.load(std::memory_order_relaxed));
+  gauge("gemstone_registry_state_last_save_timestamp_seconds",
+        "Time of the last successful write of the state file since the Unix epoch (0: never).",
+        state_last_save_seconds_.load(std::memory_order_relaxed));
+  gauge("gemstone_registry_state_restored_instances",
+        "Instances read back from the state file at start.",
+        static_cast<double>(state_restored_.load(std::memory_order_relaxed)));
   gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
         start_time_seconds_);
   return out;

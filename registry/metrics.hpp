@@ -29,6 +29,10 @@ class Metrics {
   void record_ping() { pings_.fetch_add(1, std::memory_order_relaxed); }
   void record_unregister() { unregisters_.fetch_add(1, std::memory_order_relaxed); }
   void record_expired(std::uint64_t n) { expirations_.fetch_add(n, std::memory_order_relaxed); }
+  /// One attempt to write the state file; `wall_seconds` is when (Unix time).
+  void record_state_save(bool ok, double wall_seconds);
+  /// Instances read back from the state file at start.
+  void record_state_restored(std::uint64_t n) { state_restored_.store(n, std::memory_order_relaxed); }
 
   struct Gauges {
     std::uint64_t instances = 0;
@@ -55,6 +59,10 @@ class Metrics {
   std::atomic<std::uint64_t> pings_{0};
   std::atomic<std::uint64_t> unregisters_{0};
   std::atomic<std::uint64_t> expirations_{0};
+  std::atomic<std::uint64_t> state_saves_{0};
+  std::atomic<std::uint64_t> state_save_failures_{0};
+  std::atomic<std::uint64_t> state_restored_{0};
+  std::atomic<double> state_last_save_seconds_{0};
   double start_time_seconds_;
 };
 

@@ -100,7 +100,7 @@ void Dispatcher::observe(std::string_view method, int code) const {
   if (observer_) observer_(CallRecord{method, code});
 }
 
-std::string Dispatcher::handle(std::string_view body) const {
+std::string Dispatcher::handle(std::string_view body, const Guard& guard) const {
   Writer out(options_.style);
   auto parsed = parse_json(body, options_.max_depth);
   if (!parsed.ok()) {
@@ -124,10 +124,10 @@ std::string Dispatcher::handle(std::string_view body) const {
       return out.take();
     }
     out.start_batch();
-    for (const auto& request : doc.GetArray()) handle_one(request, out);
+    for (const auto& request : doc.GetArray()) handle_one(request, guard, out);
     out.end_batch();
   } else {
-    handle_one(doc, out);
+    handle_one(doc, guard, out);
   }
   return out.count() == 0 ? std::string() : out.take();
 }
@@ -146,7 +146,8 @@ bool valid_id(const rapidjson::Value& id) {
 
 }  // namespace
 
-void Dispatcher::handle_one(const rapidjson::Value& request, Writer& out) const {
+void Dispatcher::handle_one(const rapidjson::Value& request, const Guard& guard,
+                            Writer& out) const {
   if (!request.IsObject()) {
     out.error(Error::invalid_request("a request must be an object"), nullptr);
     observe({}, kInvalidRequest);
@@ -194,6 +195,9 @@ void Dispatcher::handle_one(const rapidjson::Value& request, Writer& out) const 
   const auto found = index_.find(name);
   if (found == index_.end()) return fail(Error::method_not_found(name), {});
   const Method& method = methods_[found->second];
+  if (guard) {
+    if (auto refused = guard(method)) return fail(*refused, method.name);
+  }
 
   auto bound = bind(method, params);
   if (!bound.ok()) return fail(bound.error(), method.name);

@@ -716,3 +716,65 @@ TEST_F(DispatcherObserverTest, SeesEachBatchMember) {
 
 }  // namespace
 }  // namespace gemstone::jsonrpc
+
+namespace gemstone::jsonrpc {
+namespace {
+
+// A guard sees the method (and its scope) before params are bound, and its
+// error replaces the call.
+class DispatcherGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dispatcher_.add({"write_it", {"x"}, 1, "", [this](const Params&, Allocator&) -> MethodResult {
+                       ++runs_;
+                       return rapidjson::Value(true);
+                     }, "write"});
+    dispatcher_.add({"read_it", {}, 0, "", [this](const Params&, Allocator&) -> MethodResult {
+                       ++runs_;
+                       return rapidjson::Value(1);
+                     }, "read"});
+  }
+  Guard deny_writes_ = [](const Method& m) -> std::optional<Error> {
+    if (m.scope == "write") return Error{-32001, "Access denied", {}};
+    return std::nullopt;
+  };
+  Dispatcher dispatcher_;
+  int runs_ = 0;
+};
+
+TEST_F(DispatcherGuardTest, RefusedCallGetsTheGuardsErrorAndDoesNotRun) {
+  const std::string out =
+      dispatcher_.handle(R"({"jsonrpc":"2.0","method":"write_it","params":[1],"id":1})", deny_writes_);
+  EXPECT_NE(out.find("\"code\":-32001"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"id\":1"), std::string::npos) << out;
+  EXPECT_EQ(runs_, 0);
+}
+
+TEST_F(DispatcherGuardTest, RefusalComesBeforeParamValidation) {
+  const std::string out =
+      dispatcher_.handle(R"({"jsonrpc":"2.0","method":"write_it","params":{"bogus":1},"id":1})", deny_writes_);
+  EXPECT_NE(out.find("\"code\":-32001"), std::string::npos) << out;
+}
+
+TEST_F(DispatcherGuardTest, AllowedCallRuns) {
+  const std::string out = dispatcher_.handle(R"({"jsonrpc":"2.0","method":"read_it","id":2})", deny_writes_);
+  EXPECT_NE(out.find("\"result\":1"), std::string::npos) << out;
+  EXPECT_EQ(runs_, 1);
+}
+
+TEST_F(DispatcherGuardTest, GuardDecidesPerBatchMember) {
+  const std::string out = dispatcher_.handle(
+      R"([{"jsonrpc":"2.0","method":"write_it","params":[1],"id":1},{"jsonrpc":"2.0","method":"read_it","id":2}])",
+      deny_writes_);
+  EXPECT_NE(out.find("\"code\":-32001"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"result\":1"), std::string::npos) << out;
+  EXPECT_EQ(runs_, 1);
+}
+
+TEST_F(DispatcherGuardTest, NoGuardAllowsEverything) {
+  dispatcher_.handle(R"({"jsonrpc":"2.0","method":"write_it","params":[1],"id":1})");
+  EXPECT_EQ(runs_, 1);
+}
+
+}  // namespace
+}  // namespace gemstone::jsonrpc

@@ -1,12 +1,39 @@
 // Uses the installed headers and library: the server-side dispatcher and
 // the client codec in process, and RemoteService over the network.
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include <gemstone/client.hpp>
 #include <gemstone/jsonrpc/client_codec.hpp>
 #include <gemstone/jsonrpc/dispatcher.hpp>
+
+namespace {
+
+// A loopback port nothing listens on: bound (so no one else gets it from
+// the kernel meanwhile) but never listened on, so connecting is refused.
+struct ClosedPort {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int port = 0;
+  ClosedPort() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+  }
+  ~ClosedPort() { close(fd); }
+};
+
+}  // namespace
 
 int main() {
   namespace rpc = gemstone::jsonrpc;
@@ -24,8 +51,10 @@ int main() {
     return 1;
   }
 
-  // Nothing listens on port 1: a transport error, as a value.
-  auto service = gemstone::RemoteService::open("http://127.0.0.1:1/api");
+  // Nothing listens there: a transport error, as a value.
+  const ClosedPort closed;
+  if (closed.port == 0) return 1;
+  auto service = gemstone::RemoteService::open("http://127.0.0.1:" + std::to_string(closed.port) + "/api");
   if (!service.ok()) return 1;
   auto result = service.value().call("add", params, gemstone::Deadline::in(std::chrono::seconds(5)));
   if (result.ok() || !result.error().is_transport()) {

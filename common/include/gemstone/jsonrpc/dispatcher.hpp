@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,7 +57,16 @@ struct Method {
   std::size_t required = 0;
   std::string description;  ///< shown to users, e.g. by get_service_specs
   Handler handler;
+  /// A free-form class of the method (e.g. "read", "write") for a Guard to
+  /// decide on; the dispatcher itself gives it no meaning.
+  std::string scope = {};
 };
+
+/// Decides, per call, whether a method may run for this request (access
+/// control). Returns the error to answer instead, or nothing to proceed.
+/// Runs after the method is found and before its params are bound, so a
+/// refused caller learns nothing about valid params.
+using Guard = std::function<std::optional<Error>(const Method&)>;
 
 /// How a response spells the member it does not need.
 enum class ResponseStyle {
@@ -92,7 +102,7 @@ class Dispatcher {
   /// response body, or an empty string when nothing is to be sent back
   /// (only notifications). Never throws: an exception escaping a handler
   /// becomes -32603.
-  std::string handle(std::string_view body) const;
+  std::string handle(std::string_view body, const Guard& guard = {}) const;
 
   /// A response body carrying `error` with a null id, in this dispatcher's
   /// style: for refusals made before the body is read (HTTP verb, size, type).
@@ -107,7 +117,7 @@ class Dispatcher {
 
  private:
   class Writer;
-  void handle_one(const rapidjson::Value& request, Writer& out) const;
+  void handle_one(const rapidjson::Value& request, const Guard& guard, Writer& out) const;
   Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
   void observe(std::string_view method, int code) const;
 
