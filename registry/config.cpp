@@ -164,6 +164,38 @@ const std::vector<Option>& options() {
       {"state_save_interval", "Seconds between saves of the state file when something changed",
        seconds_setter(3600, "one hour", [](Config& c, double v) { c.state_save_interval = v; }),
        [](const Config& c) { return format_double(c.state_save_interval); }},
+      {"max_instances", "Most instances held at once; a ping for a new one beyond it gets -32002 Registry full (0: no limit)",
+       integer_setter(0, 100000000,
+                      [](Config& c, long long v) { c.max_instances = static_cast<std::size_t>(v); }),
+       [](const Config& c) { return std::to_string(c.max_instances); }},
+      {"read_token_file",
+       "File of tokens (one per line) that locate_service, list_services and get_service_specs require (empty: open)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.read_token_file = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.read_token_file); }},
+      {"write_token_file",
+       "File of tokens (one per line) that ping and unregister require (empty: open)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.write_token_file = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.write_token_file); }},
+      {"tls_cert",
+       "PEM certificate chain: with tls_key, serve HTTPS instead of HTTP",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.tls_cert = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.tls_cert); }},
+      {"tls_key",
+       "PEM private key for tls_cert",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.tls_key = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.tls_key); }},
   };
   return table;
 }

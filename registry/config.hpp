@@ -27,6 +27,11 @@ struct Config {
   int keep_alive_timeout = 5;
   std::string state_file;            ///< empty: nothing survives a restart
   double state_save_interval = 5.0;  ///< seconds between saves when something changed
+  std::size_t max_instances = 100000;  ///< 0: no limit
+  std::string read_token_file;   ///< empty: reads are open
+  std::string write_token_file;  ///< empty: writes are open
+  std::string tls_cert;          ///< with tls_key: serve HTTPS
+  std::string tls_key;
   std::string config_file;  ///< where file values came from, if any
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
+#include "access_control.hpp"
 #include "metrics.hpp"
 
 namespace httplib {
@@ -28,6 +29,9 @@ struct HttpServerOptions {
   std::size_t min_threads = 4;
   std::size_t max_threads = 1024;
   bool access_log = false;  ///< one info line per HTTP request
+  AccessPolicy access;      ///< tokens required per method scope; open by default
+  std::string tls_cert;     ///< with tls_key: HTTPS (PEM files)
+  std::string tls_key;
 };
 
 class HttpServer {

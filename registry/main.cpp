@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,9 +16,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
+#include "access_control.hpp"
 #include "config.hpp"
 #include "gemstone/version.hpp"
 #include "http_server.hpp"
@@ -197,12 +200,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // One thread and one descriptor per open connection: take every
+  // descriptor the hard limit allows (often 1024 soft vs 500k+ hard).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   reg::setup_logging(config.log_level);
   if (!config.config_file.empty()) spdlog::info("configuration read from {}", config.config_file);
 
   // 3. Store (with what it held before a restart), methods, metrics.
-  reg::MemoryStore store;
+  reg::MemoryStore store(config.max_instances);
   rpc::Dispatcher dispatcher(rpc::DispatcherOptions{config.response_style, rpc::kDefaultMaxDepth,
                                                     config.max_batch});
   std::vector<std::string> method_names = {"ping", "locate_service", "unregister",
@@ -224,6 +233,27 @@ int main(int argc, char** argv) {
   http.min_threads = std::min<std::size_t>(4, config.max_threads);
   http.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout);
   http.access_log = config.access_log;
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    spdlog::error("tls_cert and tls_key must be given together");
+    return 2;
+  }
+  http.tls_cert = config.tls_cert;
+  http.tls_key = config.tls_key;
+  // Token files are read once, here: a missing or empty one stops the start.
+  std::optional<reg::TokenSet> read_tokens, write_tokens;
+  for (auto [key, path, into] : {std::tuple{"read_token_file", &config.read_token_file, &read_tokens},
+                                 std::tuple{"write_token_file", &config.write_token_file, &write_tokens}}) {
+    if (path->empty()) continue;
+    auto tokens = reg::TokenSet::load(*path);
+    if (!tokens.ok()) {
+      spdlog::error("{}: {}", key, tokens.error());
+      return 2;
+    }
+    spdlog::info("{}: {} token{} from {}", key, tokens.value().size(),
+                 tokens.value().size() == 1 ? "" : "s", *path);
+    *into = std::move(tokens).value();
+  }
+  http.access = reg::AccessPolicy(std::move(read_tokens), std::move(write_tokens));
   reg::HttpServer server(
       http, dispatcher, metrics,
       [&store, started] {
@@ -257,8 +287,9 @@ int main(int argc, char** argv) {
                                changes.fetch_add(1, std::memory_order_relaxed);
                              }});
   const bool v6 = config.host.find(':') != std::string::npos;
-  spdlog::info("gemstone-registry {} listening on http://{}{}{}:{}/api (ttl {}s, {} responses)",
-               gemstone::kVersion, v6 ? "[" : "", config.host, v6 ? "]" : "",
+  spdlog::info("gemstone-registry {} listening on {}://{}{}{}:{}/api (ttl {}s, {} responses)",
+               gemstone::kVersion, config.tls_cert.empty() ? "http" : "https", v6 ? "[" : "",
+               config.host, v6 ? "]" : "",
                server.bound_port(), config.ttl,
                config.response_style == rpc::ResponseStyle::kStrict ? "strict" : "gemstone");
 

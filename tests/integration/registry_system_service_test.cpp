@@ -178,6 +178,11 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"keep_alive_timeout", {"30", "30"}},
       {"state_file", {"/var/lib/x/state.json", "\"/var/lib/x/state.json\""}},
       {"state_save_interval", {"0.5", "0.5"}},
+      {"max_instances", {"5", "5"}},
+      {"read_token_file", {"/etc/x/read", "\"/etc/x/read\""}},
+      {"write_token_file", {"/etc/x/write", "\"/etc/x/write\""}},
+      {"tls_cert", {"/etc/x/cert.pem", "\"/etc/x/cert.pem\""}},
+      {"tls_key", {"/etc/x/key.pem", "\"/etc/x/key.pem\""}},
   };
   const auto defaults = parse_print_config(print_config({}));
   ASSERT_EQ(defaults.size(), changed.size()) << "an option without a case here";

@@ -17,7 +17,7 @@ RegistryProcess::RegistryProcess(std::vector<std::string> args, ProcessOptions o
   // A config file on the test machine must not change what we test.
   options.env.emplace("GEMSTONE_REGISTRY_CONFIG", "/dev/null");
   process_ = Process::start(registry_binary(), full, options);
-  static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+)/api)");
+  static const std::regex listening(R"(listening on https?://127\.0\.0\.1:(\d+)/api)");
   std::smatch m;
   const bool ready = process_->wait_for_stderr(
       [&](const std::string& err) { return std::regex_search(err, m, listening); },
