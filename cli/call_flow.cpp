@@ -1,5 +1,6 @@
 #include "call_flow.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 
@@ -56,7 +57,7 @@ void add_call_flags(CLI::App& command, CallFlags& flags) {
 Result<PreparedCall, std::string> prepare_call(const CallFlags& flags) {
   auto params = build_params(flags.params, read_all_stdin);
   if (!params.ok()) return std::move(params).error();
-  auto options = client_options(flags.transport);
+  auto options = client_options(flags.transport, std::getenv(kTokenEnv));
   if (!options.ok()) return std::move(options).error();
   return PreparedCall{std::move(params).value(), std::move(options).value()};
 }

@@ -1,9 +1,12 @@
 #include "options.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +20,26 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_header(const std::vector<Header>& headers, std::string_view name) {
+  for (const Header& h : headers) {
+    if (iequals(h.name, name)) return true;
+  }
+  return false;
+}
+
+// A token file is a few bytes; anything this big is the wrong file.
+constexpr std::size_t kMaxTokenFileBytes = 1 << 20;
 
 }  // namespace
 
@@ -38,10 +61,25 @@ void add_transport_flags(CLI::App& command, TransportFlags& flags, const char* t
       ->check(positive_seconds())
       ->type_name("SECONDS");
   command.add_option("-H,--header", flags.headers,
-                     "Extra HTTP header 'Name: value', e.g. an API token (repeatable)")
+                     "Extra HTTP header 'Name: value' (repeatable); an Authorization header wins over --token")
       ->type_name("'NAME: VALUE'")
       ->allow_extra_args(false)  // one value per occurrence, so it never swallows positionals
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  // Both options write std::optional members, so that an explicitly empty
+  // value is an error rather than "no token". Repeats: the last one counts.
+  command
+      .add_option_function<std::string>(
+          "--token", [&flags](const std::string& value) { flags.token = value; },
+          "Send this token as 'Authorization: Bearer TOKEN' (--token-file or $GEMSTONE_TOKEN "
+          "keep it out of ps and shell history)")
+      ->type_name("TOKEN")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command
+      .add_option_function<std::string>(
+          "--token-file", [&flags](const std::string& path) { flags.token_file = path; },
+          "Send the token in FILE (its first line that is not blank or a # comment)")
+      ->type_name("FILE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   command.add_flag("--insecure", flags.insecure,
                    "https: do not verify the server's certificate");
   command.add_option("--cacert", flags.cacert, "https: trust the CA certificates in this PEM file")
@@ -49,19 +87,32 @@ void add_transport_flags(CLI::App& command, TransportFlags& flags, const char* t
       ->type_name("FILE");
 }
 
+namespace {
+
+// How a malformed header is named in an error: its first word only, since
+// the rest may be a secret (-H 'Authorization Bearer s3cret', colon forgotten).
+std::string header_for_error(std::string_view text) {
+  text = trim(text);
+  std::size_t end = 0;
+  while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != ':') ++end;
+  return "'" + std::string(text.substr(0, end)) + (end < text.size() ? "...'" : "'");
+}
+
+}  // namespace
+
 Result<Header, std::string> parse_header(std::string_view text) {
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return "header '" + std::string(text) + "' must be 'Name: value'";
+    return "header " + header_for_error(text) + " must be 'Name: value'";
   }
   const std::string_view name = trim(text.substr(0, colon));
-  if (name.empty()) return "header '" + std::string(text) + "' has no name";
+  if (name.empty()) return std::string("a header has no name (it must be 'Name: value')");
   for (const char c : name) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' ||
         c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' ||
         c == ']' || c == '{' || c == '}' || c == '"') {
-      return "header name '" + std::string(name) + "' contains characters not allowed in a header name";
+      return "header name " + header_for_error(name) + " contains characters not allowed in a header name";
     }
   }
   const std::string_view value = trim(text.substr(colon + 1));
@@ -73,7 +124,66 @@ Result<Header, std::string> parse_header(std::string_view text) {
   return Header{std::string(name), std::string(value)};
 }
 
-Result<ClientOptions, std::string> client_options(const TransportFlags& flags) {
+std::string first_token_line(std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = trim(text.substr(0, end));
+    if (!line.empty() && line.front() != '#') return std::string(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+Result<Token, std::string> read_token_file(const std::string& path) {
+  const std::string named = "token file '" + path + "'";
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return "cannot read " + named + ": " + std::strerror(errno);
+  std::string text;
+  char buffer[4096];
+  std::size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0 && text.size() <= kMaxTokenFileBytes) {
+    text.append(buffer, got);
+  }
+  const int read_errno = std::ferror(f) != 0 ? errno : 0;
+  std::fclose(f);
+  if (read_errno != 0) return "cannot read " + named + ": " + std::strerror(read_errno);
+  if (text.size() > kMaxTokenFileBytes) return named + " is larger than 1 MiB: not a token file";
+  Token token{first_token_line(text)};
+  if (!token.present()) return named + " holds no token (only blank lines and # comments)";
+  return token;
+}
+
+Result<Token, std::string> resolve_token(const TransportFlags& flags, const char* env) {
+  std::string source;
+  Token token;
+  if (flags.token) {
+    source = "the --token value";
+    token.value = std::string(trim(*flags.token));
+    if (token.value.empty()) return std::string("--token is empty");
+  } else if (flags.token_file) {
+    auto read = read_token_file(*flags.token_file);
+    if (!read.ok()) return std::move(read).error();
+    source = "the token in token file '" + *flags.token_file + "'";
+    token = std::move(read).value();
+  } else if (env != nullptr && !trim(env).empty()) {
+    source = std::string("the value of $") + kTokenEnv;
+    token.value = std::string(trim(env));
+  } else {
+    return token;  // none
+  }
+  for (const char c : token.value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return source + " contains a control character";
+  }
+  return token;
+}
+
+bool carries_token(const ClientOptions& options) {
+  return has_header(options.headers, "Authorization") || has_header(options.headers, "X-Api-Token");
+}
+
+Result<ClientOptions, std::string> client_options(const TransportFlags& flags, const char* token_env) {
   ClientOptions options;
   options.timeout = std::chrono::milliseconds(
       static_cast<long long>(flags.timeout_seconds * 1000.0 + 0.5));
@@ -82,6 +192,13 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags) {
     auto header = parse_header(text);
     if (!header.ok()) return std::move(header).error();
     options.headers.push_back(std::move(header).value());
+  }
+  auto token = resolve_token(flags, token_env);
+  if (!token.ok()) return std::move(token).error();
+  // An Authorization header the user wrote with -H is more specific than a
+  // token from the options or the environment.
+  if (token.value().present() && !has_header(options.headers, "Authorization")) {
+    options.headers.push_back({"Authorization", "Bearer " + token.value().value});
   }
   options.verify_tls = !flags.insecure;
   options.ca_file = flags.cacert;

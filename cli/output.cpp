@@ -35,6 +35,10 @@ int exit_code_for(const ClientError& error) {
   return kExitTransport;
 }
 
+bool is_access_denied(const ClientError& error) {
+  return error.kind == ErrorKind::kRpc && error.rpc.code == kAccessDeniedCode;
+}
+
 void Output::note(std::string_view line) const {
   if (options_.quiet) return;
   std::string text = "[!] ";
@@ -83,6 +87,18 @@ int Output::fail(const ClientError& error) const {
     warn("data: " + error.rpc.data);
   }
   return exit_code_for(error);
+}
+
+int Output::fail_registry(const ClientError& error, bool token_sent) const {
+  const int status = fail(error);
+  if (is_access_denied(error)) {
+    std::string line = "access denied by the registry";
+    if (!error.url.empty()) line += " at " + error.url;
+    line += token_sent ? ": it did not accept the token sent"
+                       : ": no token was sent (give one with --token-file, --token or $GEMSTONE_TOKEN)";
+    warn(line);
+  }
+  return status;
 }
 
 int Output::usage(std::string_view message) const {

@@ -28,6 +28,13 @@ enum ExitCode : int {
 /// kNoInstance -> 3, every transport failure -> 4.
 int exit_code_for(const ClientError& error);
 
+/// The JSON-RPC error code gemstone-registry answers when a call needs a
+/// token that was not sent or not accepted.
+inline constexpr int kAccessDeniedCode = -32001;
+
+/// Whether `error` is that answer.
+bool is_access_denied(const ClientError& error);
+
 struct OutputOptions {
   bool quiet = false;    ///< -q: no "[!]" lines
   bool raw = false;      ///< -r: a string result without quotes
@@ -56,6 +63,9 @@ class Output {
   /// Reports `error` on stderr ("gemstone: " + one line; for a JSON-RPC
   /// error also its data) and returns its exit status.
   int fail(const ClientError& error) const;
+  /// fail() for a call to the registry: an "Access denied" answer gets one
+  /// more line, saying access was denied and whether a token was sent.
+  int fail_registry(const ClientError& error, bool token_sent) const;
   /// A usage error: one line on stderr; returns 2.
   int usage(std::string_view message) const;
   /// Any other one-line message on stderr, "gemstone: " first.

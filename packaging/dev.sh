@@ -19,19 +19,8 @@ packages=(
   prometheus  # promtool, which checks GET /metrics in a test
 )
 
-install_missing() {
-  local missing=()
-  for p in "${packages[@]}" "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "dev.sh: installing ${missing[*]}" >&2
-  local sudo=()
-  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+source "$here/packaging/deps.sh"
+install_missing() { ensure_packages "${packages[@]}" "$@"; }
 
 build() {
   install_missing

@@ -10,6 +10,7 @@
 #include "../call_flow.hpp"
 #include "commands.hpp"
 #include "gemstone/registry_client.hpp"
+#include "registry_session.hpp"
 
 namespace gemstone::cli {
 
@@ -38,17 +39,13 @@ Command add_call_command(CLI::App& app) {
             PreparedCall& call = prepared.value();
             const Deadline deadline = Deadline::in(call.options.timeout);
 
-            auto registry = RegistryClient::open(
-                registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), call.options);
-            if (!registry.ok()) return out.fail(registry.error());
-            registry.value().set_observer([&out](const ClientError& skipped) {
-              out.note(skipped.describe() + "; trying the next one");
-            });
+            auto registry = open_registry(flags->registries, call.options, out);
+            if (!registry.ok()) return registry.error();
 
             const auto started = Deadline::Clock::now();
             auto service = registry.value().connect(flags->name, call.options, deadline);
             const auto identified = Deadline::Clock::now() - started;
-            if (!service.ok()) return out.fail(service.error());
+            if (!service.ok()) return out.fail_registry(service.error(), carries_token(call.options));
             return finish_call(service.value(), flags->call, call.params, out, deadline, identified);
           }};
 }

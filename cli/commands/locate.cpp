@@ -10,6 +10,7 @@
 #include "../output.hpp"
 #include "commands.hpp"
 #include "gemstone/registry_client.hpp"
+#include "registry_session.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -54,16 +55,12 @@ Command add_locate_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport);
+            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
             if (!options.ok()) return out.usage(options.error());
-            auto registry = RegistryClient::open(
-                registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), options.value());
-            if (!registry.ok()) return out.fail(registry.error());
-            registry.value().set_observer([&out](const ClientError& skipped) {
-              out.note(skipped.describe() + "; trying the next registry");
-            });
+            auto registry = open_registry(flags->registries, options.value(), out);
+            if (!registry.ok()) return registry.error();
             auto located = registry.value().locate(flags->pattern);
-            if (!located.ok()) return out.fail(located.error());
+            if (!located.ok()) return out.fail_registry(located.error(), carries_token(options.value()));
             const std::vector<Instance>& instances = located.value();
             if (flags->json) {
               out.json(to_json(instances));

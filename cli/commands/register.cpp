@@ -16,6 +16,7 @@
 #include "../output.hpp"
 #include "commands.hpp"
 #include "gemstone/registry_client.hpp"
+#include "registry_session.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -66,8 +67,10 @@ Command add_register_command(CLI::App& app) {
   cmd->footer(
       "Runs until SIGTERM or SIGINT (Ctrl-C), then unregisters the instance and exits 0.\n"
       "--timeout bounds each ping. With --json, each ping's answer is one line on stdout.\n"
+      "A registry that denies access (-32001: no token, or a wrong one) stops it at once, exit 1.\n"
       "Examples:\n"
       "  gemstone register calculator 10.0.0.7 9000\n"
+      "  gemstone register --token-file /etc/gemstone/write.token calculator 10.0.0.7 9000\n"
       "  gemstone register --every 10 --registry http://10.0.0.5:8000/api legacy.billing 10.0.0.8 8080 &");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("NAME", flags->name, "Service name")->required()->type_name("");
@@ -94,15 +97,12 @@ Command add_register_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{flags->quiet, false, true});
-            auto options = client_options(flags->transport);
+            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
             if (!options.ok()) return out.usage(options.error());
-            auto opened = RegistryClient::open(
-                registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), options.value());
-            if (!opened.ok()) return out.fail(opened.error());
+            auto opened = open_registry(flags->registries, options.value(), out);
+            if (!opened.ok()) return opened.error();
             RegistryClient& registry = opened.value();
-            registry.set_observer([&out](const ClientError& skipped) {
-              out.note(skipped.describe() + "; trying the next registry");
-            });
+            const bool token_sent = carries_token(options.value());
 
             // Taken by sigtimedwait below, never by a handler.
             sigset_t stop;
@@ -126,8 +126,9 @@ Command add_register_command(CLI::App& app) {
                 registered = true;
                 failing = false;
               } else if (!pinged.error().is_transport()) {
-                // Refused by the registry (e.g. invalid params): retrying cannot help.
-                return out.fail(pinged.error());
+                // Refused by the registry (invalid params, access denied):
+                // retrying cannot help.
+                return out.fail_registry(pinged.error(), token_sent);
               } else {
                 out.warn("ping failed: " + pinged.error().describe() + "; retrying in " +
                          format_seconds(flags->every));
@@ -138,7 +139,7 @@ Command add_register_command(CLI::App& app) {
 
             if (!registered) return kExitOk;
             auto removed = registry.unregister(flags->name, flags->host, flags->port);
-            if (!removed.ok()) return out.fail(removed.error());
+            if (!removed.ok()) return out.fail_registry(removed.error(), token_sent);
             out.note("unregistered " + flags->name + " (" + flags->host + ":" +
                      std::to_string(flags->port) + ")");
             return kExitOk;

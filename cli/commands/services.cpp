@@ -9,6 +9,7 @@
 #include "../output.hpp"
 #include "commands.hpp"
 #include "gemstone/registry_client.hpp"
+#include "registry_session.hpp"
 
 namespace gemstone::cli {
 
@@ -34,16 +35,12 @@ Command add_services_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport);
+            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
             if (!options.ok()) return out.usage(options.error());
-            auto registry = RegistryClient::open(
-                registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), options.value());
-            if (!registry.ok()) return out.fail(registry.error());
-            registry.value().set_observer([&out](const ClientError& skipped) {
-              out.note(skipped.describe() + "; trying the next registry");
-            });
+            auto registry = open_registry(flags->registries, options.value(), out);
+            if (!registry.ok()) return registry.error();
             auto listed = registry.value().list_services(flags->pattern);
-            if (!listed.ok()) return out.fail(listed.error());
+            if (!listed.ok()) return out.fail_registry(listed.error(), carries_token(options.value()));
             if (flags->json) {
               rapidjson::Document doc(rapidjson::kArrayType);
               auto& a = doc.GetAllocator();

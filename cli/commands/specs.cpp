@@ -1,5 +1,6 @@
 // gemstone specs URL: what a service says of itself (get_service_specs).
 
+#include <cstdlib>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -73,7 +74,7 @@ Command add_specs_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport);
+            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
             if (!options.ok()) return out.usage(options.error());
             auto service = RemoteService::open(flags->url, options.value());
             if (!service.ok()) return out.fail(service.error());

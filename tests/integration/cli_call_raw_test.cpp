@@ -5,6 +5,8 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <fstream>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -271,6 +273,162 @@ TEST_F(CallRawHttpsTest, InsecureSkipsVerification) {
 TEST_F(CallRawHttpsTest, MissingCacertFileIsAUsageError) {
   auto r = run_gemstone({"call_raw", "--cacert", dir.path() + "/missing.pem", service.api_url(), "add"});
   EXPECT_EQ(r.status, 2);
+}
+
+// ---- Tokens: --token, --token-file, GEMSTONE_TOKEN ----
+
+// Distinctive, so that finding it in any output is no accident.
+const std::string kToken = "tok-9c41e7-DO-NOT-PRINT-5b2f";
+
+// gemstone with GEMSTONE_TOKEN set to `env_token`, or removed from the
+// environment (so that the caller's own token never leaks into a test).
+RunResult gemstone_with(std::vector<std::string> args, std::optional<std::string> env_token = std::nullopt) {
+  ProcessOptions options;
+  options.env["GEMSTONE_TOKEN"] = std::move(env_token);
+  return run_gemstone(args, std::move(options));
+}
+
+std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A service that refuses every call without the token (see --require-token).
+class TokenTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  TestServiceProcess guarded{{"--require-token", kToken}};
+};
+
+TEST_F(TokenTest, TokenOptionIsSentAsBearerAuthorization) {
+  auto r = gemstone_with({"call_raw", "-q", "-r", "--token", kToken, guarded.api_url(), "header",
+                          "name=Authorization"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Bearer " + kToken + "\n");
+}
+
+TEST_F(TokenTest, TokenFileReachesTheService) {
+  const std::string file = write_file(dir, "token", "# write token for the registry\n\n   " + kToken + "  \n");
+  auto r = gemstone_with({"call_raw", "-q", "--token-file", file, guarded.api_url(), "add", "a:=1", "b:=2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+}
+
+TEST_F(TokenTest, EnvironmentTokenReachesTheService) {
+  auto r = gemstone_with({"call_raw", "-q", guarded.api_url(), "add", "a:=1", "b:=2"}, kToken);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+}
+
+TEST_F(TokenTest, ApiTokenHeaderGivenWithHIsAcceptedToo) {
+  auto r = gemstone_with({"call_raw", "-q", "-H", "X-Api-Token: " + kToken, guarded.api_url(), "add",
+                          "a:=1", "b:=2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+}
+
+TEST_F(TokenTest, MissingTokenExitsOneWithAccessDenied) {
+  auto r = gemstone_with({"call_raw", guarded.api_url(), "add", "a:=1", "b:=2"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("gemstone: error -32001: Access denied\n"), std::string::npos) << r.err;
+}
+
+TEST_F(TokenTest, WrongTokenExitsOneWithAccessDenied) {
+  auto r = gemstone_with({"call_raw", "-q", "--token", "not-the-token", guarded.api_url(), "add"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32001"), std::string::npos) << r.err;
+}
+
+TEST_F(TokenTest, TokenOptionWinsOverFileAndEnvironment) {
+  const std::string wrong_file = write_file(dir, "wrong", "wrong-from-file\n");
+  auto r = gemstone_with({"call_raw", "-q", "-r", "--token", kToken, "--token-file", wrong_file,
+                          guarded.api_url(), "header", "name=Authorization"},
+                         "wrong-from-env");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Bearer " + kToken + "\n");
+}
+
+TEST_F(TokenTest, TokenFileWinsOverEnvironment) {
+  const std::string file = write_file(dir, "token", kToken + "\n");
+  auto r = gemstone_with({"call_raw", "-q", "-r", "--token-file", file, guarded.api_url(), "header",
+                          "name=Authorization"},
+                         "wrong-from-env");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Bearer " + kToken + "\n");
+  // ...and the other way round it is refused: the environment is not a fallback.
+  const std::string wrong_file = write_file(dir, "wrong", "wrong-from-file\n");
+  auto refused = gemstone_with({"call_raw", "-q", "--token-file", wrong_file, guarded.api_url(), "add"},
+                               kToken);
+  EXPECT_EQ(refused.status, 1) << refused.err;
+}
+
+TEST_F(TokenTest, ExplicitAuthorizationHeaderWinsOverTheToken) {
+  TestServiceProcess open_service;
+  auto r = gemstone_with({"call_raw", "-q", "-r", "-H", "Authorization: Basic dXNlcjpwdw==", "--token",
+                          kToken, open_service.api_url(), "header", "name=Authorization"},
+                         kToken);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Basic dXNlcjpwdw==\n");
+  // The token was not sent as well: the guarded service refuses the call.
+  auto refused = gemstone_with(
+      {"call_raw", "-q", "-H", "authorization: Bearer wrong", "--token", kToken, guarded.api_url(), "add"});
+  EXPECT_EQ(refused.status, 1) << refused.err;
+  EXPECT_NE(refused.err.find("-32001"), std::string::npos) << refused.err;
+}
+
+TEST_F(TokenTest, UnreadableOrEmptyTokenFileIsAUsageErrorNamingTheFile) {
+  const std::string empty = write_file(dir, "empty", "# no token here yet\n\n");
+  for (const std::string& file : {dir.path() + "/missing", empty, dir.path()}) {
+    auto r = gemstone_with({"call_raw", "--token-file", file, guarded.api_url(), "add"}, kToken);
+    EXPECT_EQ(r.status, 2) << file << ": " << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("'" + file + "'"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(TokenTest, EveryCommandThatMakesRequestsTakesTheTokenOptions) {
+  const std::string missing = dir.path() + "/missing";
+  const std::vector<std::vector<std::string>> commands = {
+      {"call_raw", guarded.api_url(), "add"},
+      {"call", "--registry", guarded.api_url(), "calc", "add"},
+      {"locate", "--registry", guarded.api_url(), "calc"},
+      {"services", "--registry", guarded.api_url()},
+      {"specs", guarded.api_url()},
+      {"register", "--registry", guarded.api_url(), "calc", "127.0.0.1", "9000"},
+  };
+  for (std::vector<std::string> args : commands) {
+    args.insert(args.begin() + 1, {"--token-file", missing});
+    auto r = gemstone_with(args);
+    EXPECT_EQ(r.status, 2) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << args[0] << ": " << r.err;
+  }
+}
+
+TEST_F(TokenTest, TokenNeverAppearsInTheOutput) {
+  const std::string file = write_file(dir, "token", kToken + "\n");
+  const std::string down = closed_port_url();
+  const std::vector<std::pair<std::vector<std::string>, std::optional<std::string>>> runs = {
+      {{"call_raw", "--token", kToken, guarded.api_url(), "add", "a:=1", "b:=2"}, std::nullopt},
+      {{"call_raw", "--token-file", file, guarded.api_url(), "fail", "message=x"}, std::nullopt},
+      {{"call_raw", guarded.api_url(), "add"}, kToken + "-but-wrong"},
+      {{"call_raw", "--token", kToken, down, "add"}, std::nullopt},
+      {{"call_raw", "--token", kToken + "\x01", guarded.api_url(), "add"}, std::nullopt},
+      {{"call_raw", "--token", kToken, "ftp://127.0.0.1/api", "add"}, std::nullopt},
+      {{"call", "--registry", guarded.api_url(), "calc", "add"}, kToken + "-but-wrong"},
+      {{"call", "--registry", down, "calc", "add"}, kToken},
+      {{"locate", "--registry", guarded.api_url(), "calc"}, kToken + "-but-wrong"},
+      {{"specs", "--token-file", file, guarded.api_url()}, std::nullopt},
+      {{"register", "--registry", guarded.api_url(), "calc", "127.0.0.1", "9000"}, kToken + "-but-wrong"},
+  };
+  for (const auto& [args, env] : runs) {
+    auto r = gemstone_with(args, env);
+    EXPECT_NE(r.status, -1) << args[0] << " timed out";
+    EXPECT_EQ(r.out.find(kToken), std::string::npos) << args[0] << " stdout: " << r.out;
+    EXPECT_EQ(r.err.find(kToken), std::string::npos) << args[0] << " stderr: " << r.err;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "registry_process.hpp"
@@ -134,6 +135,67 @@ TEST(CallTimeout, NeverAnsweringInstanceTimesOutWithinTheCommandTimeout) {
                         {}, std::chrono::seconds(20));
   EXPECT_EQ(r.status, 4);
   EXPECT_NE(r.err.find("no answer within"), std::string::npos) << r.err;
+}
+
+// ---- Tokens ----
+
+const std::string kToken = "tok-call-3e8a0f-DO-NOT-PRINT";
+
+RunResult gemstone_with(std::vector<std::string> args, std::optional<std::string> env_token = std::nullopt) {
+  ProcessOptions options;
+  options.env["GEMSTONE_TOKEN"] = std::move(env_token);
+  return run_gemstone(args, std::move(options));
+}
+
+// The test service with --require-token stands in for a registry that
+// protects its reads: it answers every call, locate_service included, with
+// -32001 unless the token comes with it.
+TEST(CallWithProtectedRegistry, DeniedLocateExitsOneSayingAccessWasDenied) {
+  TestServiceProcess registry({"--require-token", kToken});
+  auto r = gemstone_with({"call", "--registry", registry.api_url(), "calc", "add"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("gemstone: error -32001: Access denied\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("access denied by the registry at " + registry.api_url()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no token was sent"), std::string::npos) << r.err;
+}
+
+TEST(CallWithProtectedRegistry, WrongTokenIsReportedAsRefused) {
+  TestServiceProcess registry({"--require-token", kToken});
+  auto r = gemstone_with({"call", "--registry", registry.api_url(), "calc", "add"}, "wrong-token");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32001"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did not accept the token"), std::string::npos) << r.err;
+}
+
+TEST(CallWithProtectedRegistry, TokenGetsPastTheRegistrysCheck) {
+  TestServiceProcess registry({"--require-token", kToken});
+  // Let in, the stand-in has no locate_service: -32601 instead of -32001.
+  auto r = gemstone_with({"call", "--token", kToken, "--registry", registry.api_url(), "calc", "add"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32601"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Access denied"), std::string::npos) << r.err;
+}
+
+TEST(CallWithToken, TokenIsSentToTheLocatedServiceToo) {
+  RegistryProcess registry;
+  TestServiceProcess service({"--require-token", kToken});
+  register_instance(registry, "calc", service.api_url());
+  auto r = gemstone_with({"call", "-q", "-r", "--registry", registry.api_url(), "calc", "header",
+                          "name=Authorization"},
+                         kToken);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Bearer " + kToken + "\n");
+}
+
+TEST(CallWithToken, ServiceDenialIsNotBlamedOnTheRegistry) {
+  RegistryProcess registry;
+  TestServiceProcess service({"--require-token", kToken});
+  register_instance(registry, "calc", service.api_url());
+  auto r = gemstone_with({"call", "-q", "--registry", registry.api_url(), "calc", "add"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32001"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("by the registry"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -192,6 +195,77 @@ TEST(RegisterCommand, KeepsTryingWhileTheRegistryIsDown) {
   auto status = sidecar->wait(std::chrono::seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(*status, 0);
+}
+
+// ---- Tokens ----
+// The test service with --require-token stands in for a protected registry:
+// it answers every call (ping, locate_service, ...) with -32001 unless the
+// token comes with it.
+
+const std::string kToken = "tok-reg-71d2c4-DO-NOT-PRINT";
+
+RunResult gemstone_with(std::vector<std::string> args, std::optional<std::string> env_token = std::nullopt) {
+  ProcessOptions options;
+  options.env["GEMSTONE_TOKEN"] = std::move(env_token);
+  return run_gemstone(args, std::move(options), std::chrono::seconds(20));
+}
+
+TEST(RegisterWithProtectedRegistry, DeniedPingExitsOneAtOnceSayingAccessWasDenied) {
+  TestServiceProcess registry({"--require-token", kToken});
+  const auto started = std::chrono::steady_clock::now();
+  // --every 0.1: a retry loop would keep it running until the 20 s kill.
+  auto r = gemstone_with({"register", "--every", "0.1", "--registry", registry.api_url(), "calc",
+                          "127.0.0.1", "9000"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_NE(r.err.find("gemstone: error -32001: Access denied\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("access denied by the registry at " + registry.api_url()), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("retrying"), std::string::npos) << r.err;
+}
+
+TEST(RegisterWithProtectedRegistry, TokenFileGetsThePingPastTheCheck) {
+  TestServiceProcess registry({"--require-token", kToken});
+  TempDir dir;
+  const std::string file = dir.path() + "/write.token";
+  std::ofstream(file) << kToken << "\n";
+  // Let in, the stand-in has no ping method: -32601 instead of -32001.
+  auto r = gemstone_with({"register", "--token-file", file, "--registry", registry.api_url(), "calc",
+                          "127.0.0.1", "9000"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("-32601"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Access denied"), std::string::npos) << r.err;
+}
+
+TEST(RegisterWithProtectedRegistry, RealRegistryTakesTheTokenForPingAndUnregister) {
+  TempDir dir;
+  const std::string file = dir.path() + "/write.token";
+  std::ofstream(file) << "# registry write token\n" << kToken << "\n";
+  RegistryProcess registry({"--write-token-file", file});
+  ProcessOptions options;
+  options.env["GEMSTONE_REGISTRY"] = std::nullopt;
+  options.env["GEMSTONE_TOKEN"] = std::nullopt;
+  auto sidecar = Process::start(gemstone_binary(),
+                                {"register", "--every", "0.1", "--token-file", file, "--registry",
+                                 registry.api_url(), "sidecar.tok", "127.0.0.1", "9104"},
+                                options);
+  ASSERT_TRUE(eventually([&] { return instances_of(registry, "sidecar.tok") == 1; })) << sidecar->err();
+  sidecar->send_signal(SIGTERM);
+  auto status = sidecar->wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0) << sidecar->err();
+  EXPECT_EQ(instances_of(registry, "sidecar.tok"), 0u) << "unregister carried the token too";
+  sidecar->join_output();
+  EXPECT_EQ(sidecar->err().find(kToken), std::string::npos) << sidecar->err();
+}
+
+TEST(RegistryCommandsWithProtectedRegistry, LocateAndServicesDeniedExitOne) {
+  TestServiceProcess registry({"--require-token", kToken});
+  for (const std::string command : {"locate", "services"}) {
+    auto r = gemstone_with({command, "--registry", registry.api_url(), "calc"});
+    EXPECT_EQ(r.status, 1) << command;
+    EXPECT_NE(r.err.find("-32001"), std::string::npos) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("access denied by the registry"), std::string::npos) << command << ": " << r.err;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -14,8 +16,10 @@ namespace {
 using namespace std::chrono_literals;
 using rapidjson::Document;
 
+// ctest runs tests in parallel processes that share TempDir(): the pid
+// keeps one test's files from being rewritten under another's daemon.
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + name + "." + std::to_string(getpid());
   std::ofstream(path) << text;
   return path;
 }
@@ -142,7 +146,7 @@ TEST(CapacityTest, FullRegistryRefusesNewInstancesButRenewsOld) {
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = ::testing::TempDir();
+    dir_ = ::testing::TempDir() + "tls." + std::to_string(getpid()) + ".";
     const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
                             "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "tls_key.pem -out " +
                             dir_ + "tls_cert.pem >/dev/null 2>&1";

@@ -3,11 +3,15 @@
 //
 //   gemstone-test-service [--port N] [--name NAME] [--strict] [--no-specs]
 //                         [--non-json] [--never-answer] [--status CODE]
-//                         [--tls CERT_OUT]
+//                         [--tls CERT_OUT] [--require-token TOKEN]
 //
 // Prints "listening on http://127.0.0.1:PORT/api" on stderr (https with
 // --tls, after writing its self-signed certificate to CERT_OUT, valid for
-// 127.0.0.1 and localhost). Methods:
+// 127.0.0.1 and localhost). With --require-token, every request, whatever
+// its method, is answered with error -32001 "Access denied" (as
+// gemstone-registry answers a protected call; the id is null) unless it
+// carries `Authorization: Bearer TOKEN` or `X-Api-Token: TOKEN`.
+// Methods:
 //   echo(value)           returns value
 //   add(a, b)             a + b (numbers)
 //   greet(name)           "hello, NAME"
@@ -23,6 +27,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -47,6 +52,21 @@ using gemstone::jsonrpc::Params;
 using rapidjson::Value;
 
 thread_local const httplib::Request* current_request = nullptr;
+
+bool starts_with_bearer(const std::string& value) {
+  if (value.size() < 7 || value[6] != ' ') return false;
+  for (std::size_t i = 0; i < 6; ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != "bearer"[i]) return false;
+  }
+  return true;
+}
+
+// Whether `req` presents `token` in either of the headers the registry reads.
+bool presents(const httplib::Request& req, const std::string& token) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (starts_with_bearer(authorization) && authorization.substr(7) == token) return true;
+  return req.has_header("X-Api-Token") && req.get_header_value("X-Api-Token") == token;
+}
 
 const char* type_name(const Value& v) {
   if (v.IsNull()) return "null";
@@ -201,6 +221,7 @@ int main(int argc, char** argv) {
   bool strict = false, no_specs = false, non_json = false, never_answer = false;
   int status = 0;
   std::string tls_cert;
+  std::string required_token;
 
   CLI::App app("JSON-RPC test service for gemstone's tests");
   app.add_option("--host", host);
@@ -212,6 +233,8 @@ int main(int argc, char** argv) {
   app.add_flag("--never-answer", never_answer, "never answer a POST");
   app.add_option("--status", status, "answer every POST with this HTTP status");
   app.add_option("--tls", tls_cert, "serve https; write the certificate (PEM) to this file");
+  app.add_option("--require-token", required_token,
+                 "answer -32001 \"Access denied\" to calls that do not carry this token");
   CLI11_PARSE(app, argc, argv);
 
   gemstone::jsonrpc::DispatcherOptions options;
@@ -242,6 +265,12 @@ int main(int argc, char** argv) {
     }
     if (non_json) {
       res.set_content("<html><body>Hello, I am not JSON-RPC</body></html>", "text/html");
+      return;
+    }
+    if (!required_token.empty() && !presents(req, required_token)) {
+      // Refused before dispatch, so that any method, even one this service
+      // lacks (locate_service, ping: it stands in for a registry), is denied.
+      res.set_content(dispatcher.error_response(Error{-32001, "Access denied", {}}), "application/json");
       return;
     }
     current_request = &req;

@@ -32,6 +32,7 @@ TestServiceProcess::TestServiceProcess(std::vector<std::string> args) {
 RunResult run_gemstone(const std::vector<std::string>& args, ProcessOptions options,
                        std::chrono::milliseconds timeout) {
   options.env.emplace("GEMSTONE_REGISTRY", std::nullopt);
+  options.env.emplace("GEMSTONE_TOKEN", std::nullopt);  // a developer's own token must not leak in
   return run(gemstone_binary(), args, options, timeout);
 }
 
