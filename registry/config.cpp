@@ -146,7 +146,7 @@ const std::vector<Option>& options() {
        integer_setter(1, 100000,
                       [](Config& c, long long v) { c.max_batch = static_cast<std::size_t>(v); }),
        [](const Config& c) { return std::to_string(c.max_batch); }},
-      {"max_threads", "Most worker threads (one per open connection)",
+      {"max_threads", "Most threads for TLS connections and requests an event loop will not wait for (chunked, 100-continue, over 64 KiB)",
        integer_setter(1, 65536,
                       [](Config& c, long long v) { c.max_threads = static_cast<std::size_t>(v); }),
        [](const Config& c) { return std::to_string(c.max_threads); }},

@@ -26,6 +26,11 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds keep_alive_timeout{5};
   std::chrono::seconds read_timeout{5};
+  /// Threads that serve plain-HTTP connections (epoll loops); 0: one per CPU.
+  std::size_t event_loops = 0;
+  /// Threads for the requests an event loop will not wait for (chunked or
+  /// length-less bodies, Expect: 100-continue, heads or bodies over 64 KiB),
+  /// and for every TLS connection.
   std::size_t min_threads = 4;
   std::size_t max_threads = 1024;
   bool access_log = false;  ///< one info line per HTTP request

@@ -23,7 +23,7 @@ Result<Instance, StoreError> MemoryStore::ping(Instance instance) {
 
   if (bucket == names_.end()) {
     bucket = names_.emplace(instance.name, Bucket{}).first;
-    sorted_names_.insert(bucket->first);
+    sorted_names_.emplace(bucket->first, &bucket->second);
   }
   Endpoint endpoint(instance.host, instance.port);
   expiry_.push_back(std::move(instance));
@@ -76,17 +76,16 @@ void MemoryStore::for_each_matching_bucket(const Glob& pattern, Visit&& visit) c
   }
   const std::string& prefix = pattern.literal_prefix();
   for (auto it = sorted_names_.lower_bound(prefix); it != sorted_names_.end(); ++it) {
-    if (it->compare(0, prefix.size(), prefix) != 0) break;
-    if (!pattern.matches(*it)) continue;
-    auto bucket = names_.find(std::string(*it));
-    visit(bucket->first, bucket->second);
+    const std::string_view name = it->first;
+    if (name.compare(0, prefix.size(), prefix) != 0) break;
+    if (pattern.matches(name)) visit(name, *it->second);
   }
 }
 
 void MemoryStore::locate(const Glob& pattern, Clock::time_point now,
                          const std::function<void(const Instance&)>& visit) const {
   std::shared_lock lock(mutex_);
-  for_each_matching_bucket(pattern, [&](const std::string&, const Bucket& bucket) {
+  for_each_matching_bucket(pattern, [&](std::string_view, const Bucket& bucket) {
     for (const auto& [endpoint, it] : bucket) {
       if (it->expires_at > now) visit(*it);
     }
@@ -96,10 +95,10 @@ void MemoryStore::locate(const Glob& pattern, Clock::time_point now,
 std::vector<ServiceSummary> MemoryStore::list(const Glob& pattern, Clock::time_point now) const {
   std::vector<ServiceSummary> out;
   std::shared_lock lock(mutex_);
-  for_each_matching_bucket(pattern, [&](const std::string& name, const Bucket& bucket) {
+  for_each_matching_bucket(pattern, [&](std::string_view name, const Bucket& bucket) {
     std::size_t live = 0;
     for (const auto& [endpoint, it] : bucket) live += it->expires_at > now ? 1 : 0;
-    if (live > 0) out.push_back({name, live});
+    if (live > 0) out.push_back({std::string(name), live});
   });
   return out;
 }

@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <list>
 #include <map>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -56,8 +55,10 @@ class MemoryStore final : public Store {
   mutable std::shared_mutex mutex_;
   ExpiryList expiry_;
   std::unordered_map<std::string, Bucket> names_;
-  // Views into the keys of names_, which stay put while the entry lives.
-  std::set<std::string_view> sorted_names_;
+  // The names of names_ in order, each with its bucket: views and pointers
+  // into names_' nodes, which stay put while the entry lives (a rehash moves
+  // no node), so a prefix scan needs no second hash lookup per name.
+  std::map<std::string_view, const Bucket*> sorted_names_;
 };
 
 }  // namespace gemstone::registry

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -168,6 +173,65 @@ TEST_F(RegistryHostileTest, ConcurrentClientsLoseNoRegistration) {
   Document doc = registry_.call("locate_service", R"(["load.*"])");
   ASSERT_TRUE(doc["result"].IsArray());
   EXPECT_EQ(doc["result"].Size(), static_cast<rapidjson::SizeType>(kThreads * kEach));
+}
+
+// Sends raw bytes on one connection and reads until `responses` HTTP
+// responses have arrived or 10 s pass.
+std::string exchange(int port, const std::string& bytes, int responses) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[4096];
+  auto count = [&] {
+    int n = 0;
+    for (std::size_t at = got.find("HTTP/1.1 "); at != std::string::npos; at = got.find("HTTP/1.1 ", at + 1)) ++n;
+    return n;
+  };
+  while (count() < responses || got.size() < 4 || got.rfind("}") + 1 < got.size()) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return got;
+}
+
+std::string request(const std::string& body, const std::string& extra = "") {
+  return "POST /api HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(RegistryHostileTest, PipelinedRequestsAreAllAnsweredInOrder) {
+  const std::string got =
+      exchange(registry_.port(),
+               request(R"({"jsonrpc":"2.0","method":"ping","params":["p","h",1],"id":"first"})") +
+                   request(R"({"jsonrpc":"2.0","method":"locate_service","params":["p"],"id":"second"})"),
+               2);
+  const auto first = got.find("\"id\":\"first\"");
+  const auto second = got.find("\"id\":\"second\"");
+  ASSERT_NE(first, std::string::npos) << got;
+  ASSERT_NE(second, std::string::npos) << got;
+  EXPECT_LT(first, second);
+}
+
+TEST_F(RegistryHostileTest, ChunkedBodyIsAccepted) {
+  const std::string body = R"({"jsonrpc":"2.0","method":"list_services","id":"chunked"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  const std::string bytes = "POST /api HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n" + std::string(size) + "\r\n" + body +
+                            "\r\n0\r\n\r\n";
+  const std::string got = exchange(registry_.port(), bytes, 1);
+  EXPECT_NE(got.find("HTTP/1.1 200"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"id\":\"chunked\""), std::string::npos) << got;
+  ExpectUnharmed();
 }
 
 }  // namespace

@@ -1,0 +1,615 @@
+#!/usr/bin/env python3
+"""The registry benchmark: every figure side by side with nginx in one run.
+
+Run through tests/bench/run.sh, which installs what is missing and builds
+the Release binaries first. Everything listens on 127.0.0.1 only; every run
+is bounded (wrk -d, timeouts on every child); every process started here is
+stopped on exit, whatever the reason.
+
+  bench.py --build DIR [--duration S] [--quick] [--no-results] [--skip-micro]
+           [--skip-cli] [--command TEXT]
+
+Sections (see README-section.md for what each measures):
+  1. HTTP throughput and latency: nginx, the registry, stock cpp-httplib.
+  2. 100,000 live instances: locate latency, ping cost, resident memory.
+  3. 100,000 instances expiring at once, under locate load.
+  4. Google Benchmark micro-benchmarks (glob, store, JSON-RPC path).
+  5. The gemstone CLI against a local service, next to curl.
+The report is printed and appended to tests/bench/RESULTS.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+RPC_LUA = os.path.join(HERE, "wrk", "rpc.lua")
+LOADER = os.path.join(HERE, "load_instances.py")
+
+# Targets of issue 5, checked against this run's own figures.
+TARGET_PING_RATIO = 0.30
+TARGET_LOCATE_RATIO = 0.25
+TARGET_P99_128_US = 10_000
+TARGET_LOCATE_100K_P99_US = 1_000
+TARGET_EXPIRY_MAX_US = 50_000
+TARGET_RSS_KIB = 100 * 1024
+TARGET_CLI_RATIO = 1.5
+TARGET_CLI_RSS_KIB = 10 * 1024
+
+
+class Children:
+    """Every process this script starts; all are stopped on exit."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, **kwargs):
+        proc = subprocess.Popen(args, **kwargs)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc, sig=signal.SIGTERM):
+        if proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def stop_all(self):
+        for proc in list(reversed(self.procs)):
+            self.stop(proc)
+
+
+children = Children()
+
+
+def on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def drain(stream):
+    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+
+
+def wait_for_line(proc, pattern, what, timeout=20):
+    """Reads the child's stderr until `pattern` matches; returns the match."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    result = {}
+
+    def reader():
+        for line in proc.stderr:
+            seen.append(line)
+            m = re.search(pattern, line)
+            if m:
+                result["match"] = m
+                return
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    t.join(max(0.0, deadline - time.monotonic()))
+    if "match" not in result:
+        raise RuntimeError("%s did not start: %s" % (what, "".join(seen[-5:]).strip() or "no output"))
+    drain(proc.stderr)
+    return result["match"]
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process (all its threads), in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+REGISTRY = None  # --registry: another gemstone-registry binary to measure
+
+
+def memory_kib(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "Threads"):
+                out[key] = int(value.split()[0])
+    return out
+
+
+def children_of(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def post(url, body, timeout=10):
+    req = urllib.request.Request(url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, r.read().decode()
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+# ---------------------------------------------------------------- servers
+
+class Server:
+    def __init__(self, name, url, proc, cpu_pid):
+        self.name, self.url, self.proc, self.cpu_pid = name, url, proc, cpu_pid
+
+
+def clean_env():
+    # The registry reads GEMSTONE_REGISTRY_* and /etc/gemstone/registry.toml;
+    # neither may change what is measured.
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("GEMSTONE_REGISTRY_") and k != "SPDLOG_LEVEL"}
+
+
+def start_registry(build, tmp, ttl):
+    config = os.path.join(tmp, "registry.toml")
+    open(config, "w").close()
+    proc = children.start([REGISTRY or os.path.join(build, "registry", "gemstone-registry"), "--host", "127.0.0.1",
+                           "--port", "0", "--ttl", str(ttl), "--config", config, "--log-level", "info"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env())
+    m = wait_for_line(proc, r"listening on (http://127\.0\.0\.1:\d+/api)", "gemstone-registry")
+    return Server("registry", m.group(1), proc, proc.pid)
+
+
+def start_nginx(tmp):
+    port = free_port()
+    root = os.path.join(tmp, "nginx")
+    os.makedirs(root, exist_ok=True)
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""worker_processes 1;
+daemon off;
+pid %(root)s/nginx.pid;
+error_log %(root)s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %(root)s/body;
+  proxy_temp_path %(root)s/proxy;
+  fastcgi_temp_path %(root)s/fastcgi;
+  uwsgi_temp_path %(root)s/uwsgi;
+  scgi_temp_path %(root)s/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:%(port)d;
+    location = /api {
+      default_type application/json;
+      return 200 '{"jsonrpc":"2.0","result":"pong","error":null,"id":1}';
+    }
+  }
+}
+""" % {"root": root, "port": port})
+    proc = children.start(["nginx", "-p", root, "-c", conf, "-e", os.path.join(root, "error.log")],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d/api" % port
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            post(url, "{}", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nginx did not start (see %s/error.log)" % root)
+            time.sleep(0.05)
+    workers = children_of(proc.pid)
+    return Server("nginx", url, proc, workers[0] if workers else proc.pid)
+
+
+def start_bare(build):
+    proc = children.start([os.path.join(build, "tests", "bench", "bare_httplib_responder"), "0"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = wait_for_line(proc, r"listening on 127\.0\.0\.1:(\d+)", "bare_httplib_responder")
+    return Server("cpp-httplib", "http://127.0.0.1:%s/api" % m.group(1), proc, proc.pid)
+
+
+# ---------------------------------------------------------------- load
+
+def load(url, count):
+    out = subprocess.run([sys.executable, LOADER, url, str(count)], capture_output=True, text=True,
+                         timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError("loading instances failed: " + (out.stderr or out.stdout).strip())
+    return float(out.stdout.split()[1])
+
+
+def interleaved(servers, mode, count, conns, args, headers=(), counts=None):
+    """Runs wrk against each server in turn, args.rounds times, so that a
+    change in the machine's load hits all of them alike; returns one merged
+    result per server: summed requests over summed time, the worst p99 and
+    max of the rounds, the median p50."""
+    runs = [[] for _ in servers]
+    for _ in range(args.rounds):
+        for i, server in enumerate(servers):
+            runs[i].append(wrk(server, mode, counts[i] if counts else count, conns, args.duration, headers))
+    merged = []
+    for rs in runs:
+        m = {k: sum(r[k] for r in rs) for k in ("requests", "timeouts", "errors", "cpu_s", "seconds")}
+        m["rps"] = m["requests"] / m["seconds"]
+        m["cpu_us"] = m["cpu_s"] * 1e6 / max(m["requests"], 1)
+        m["p50"] = statistics.median(r["p50"] for r in rs)
+        m["p99"] = max(r["p99"] for r in rs)
+        m["max"] = max(r["max"] for r in rs)
+        merged.append(m)
+    return merged
+
+
+def wrk(server, mode, count, conns, duration, headers=()):
+    args = ["wrk", "-t1", "-c%d" % conns, "-d%ds" % duration, "--timeout", "2s", "-s", RPC_LUA]
+    for h in headers:
+        args += ["-H", h]
+    args += [server.url, "--", mode, str(count)]
+    before = cpu_ticks(server.cpu_pid)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
+    after = cpu_ticks(server.cpu_pid)
+    m = re.search(r"^RESULT (.*)$", out.stdout, re.M)
+    if out.returncode != 0 or not m:
+        raise RuntimeError("wrk failed: " + (out.stderr or out.stdout).strip())
+    r = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"]
+    r["cpu_s"] = (after - before) / TICKS
+    r["cpu_us"] = r["cpu_s"] * 1e6 / max(r["requests"], 1)
+    r["seconds"] = r["requests"] / r["rps"] if r["rps"] > 0 else duration
+    return r
+
+
+def ms(us):
+    return "%.2f" % (us / 1000.0)
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- sections
+
+def section_http(args, tmp, report, verdicts):
+    nginx = start_nginx(tmp)
+    registry = start_registry(args.build, tmp, ttl=3600)
+    bare = start_bare(args.build)
+    status, body = post(registry.url, '{"jsonrpc":"2.0","method":"ping","params":'
+                        '{"name":"svc.0.0","host":"127.0.0.1","port":10000},"id":1}')
+    if status != 200 or '"result":{' not in body:
+        raise RuntimeError("the registry did not answer a ping: %s" % body)
+    load(registry.url, 100)
+
+    rows = []
+    figures = {}
+    cases = [("ping", "ping", 100, ()), ("locate_service (100 instances)", "locate", 100, ()),
+             ("mixed 90% locate / 10% ping", "mixed", 100, ())]
+    extra = [("ping, client accepts gzip/br", "ping", 100, ("Accept-Encoding: gzip, deflate, br",)),
+             ("ping, new connection per request", "ping", 100, ("Connection: close",))]
+    for label, mode, count, headers in cases + extra:
+        for conns in ((16, 128) if (label, mode, count, headers) in cases else (16,)):
+            log("http: %s, %d connections" % (label, conns))
+            n, r = interleaved([nginx, registry], mode, count, conns, args, headers)
+            ratio = r["rps"] / n["rps"]
+            figures[(mode, conns, headers)] = (r, n, ratio)
+            rows.append([label, conns, "%.0f" % n["rps"], "%.0f" % r["rps"], "**%.2f**" % ratio,
+                         ms(r["p50"]), ms(r["p99"]), ms(r["max"]), "%d / %d" % (r["timeouts"], r["errors"]),
+                         "%.1f" % r["cpu_us"], ms(n["p99"]), "%.1f" % n["cpu_us"]])
+    for conns in (16, 128):
+        log("http: stock cpp-httplib, %d connections" % conns)
+        n, b = interleaved([nginx, bare], "ping", 100, conns, args)
+        rows.append(["stock cpp-httplib 0.11, fixed body (the stack's ceiling)", conns, "%.0f" % n["rps"],
+                     "%.0f" % b["rps"], "%.2f" % (b["rps"] / n["rps"]), ms(b["p50"]), ms(b["p99"]),
+                     ms(b["max"]), "%d / %d" % (b["timeouts"], b["errors"]), "%.1f" % b["cpu_us"],
+                     ms(n["p99"]), "%.1f" % n["cpu_us"]])
+    mem = memory_kib(registry.proc.pid)
+    for s in (bare, registry, nginx):
+        children.stop(s.proc)
+
+    report.append("### 1. HTTP: nginx vs the registry, same wrk load, same run\n")
+    report.append("wrk -t1, keep-alive, %d interleaved rounds of %d s per server and row; the registry "
+                  "holds 100 instances (svc.K.J); nginx answers "
+                  "`POST /api` with a fixed 200 JSON body (1 worker, access log off). "
+                  "Latencies are the registry's, in ms. CPU = server CPU time per request (µs), all threads. "
+                  "p99 and max are the worst of the rounds. "
+                  "Registry after the runs: %d threads, VmRSS %d KiB.\n"
+                  % (args.rounds, args.duration, mem.get("Threads", 0), mem.get("VmRSS", 0)))
+    report.append(table(["load", "conns", "nginx req/s", "registry req/s", "ratio", "p50", "p99", "max",
+                         "timeouts / errors", "CPU µs/req", "nginx p99", "nginx CPU µs/req"], rows))
+    report.append("")
+
+    for conns in (16, 128):
+        r, _, ratio = figures[("ping", conns, ())]
+        verdicts.append(("`ping` at %d connections >= %.2f of nginx" % (conns, TARGET_PING_RATIO),
+                         ratio >= TARGET_PING_RATIO, "%.2f" % ratio))
+        r, _, ratio = figures[("locate", conns, ())]
+        verdicts.append(("`locate_service` (100 instances) at %d connections >= %.2f of nginx"
+                         % (conns, TARGET_LOCATE_RATIO), ratio >= TARGET_LOCATE_RATIO, "%.2f" % ratio))
+    worst = max((figures[(m, 128, ())][0] for m in ("ping", "locate", "mixed")), key=lambda r: r["p99"])
+    timeouts = sum(figures[(m, 128, ())][0]["timeouts"] + figures[(m, 128, ())][0]["errors"]
+                   for m in ("ping", "locate", "mixed"))
+    verdicts.append(("128 connections: no timeouts or errors, p99 < %d ms" % (TARGET_P99_128_US // 1000),
+                     timeouts == 0 and worst["p99"] < TARGET_P99_128_US,
+                     "%d timeouts/errors, worst p99 %s ms" % (timeouts, ms(worst["p99"]))))
+
+
+def section_100k(args, tmp, report, verdicts):
+    # Two registries side by side, 100 and 100,000 instances, measured in
+    # interleaved runs: the ratio is the store's size, not the machine's drift.
+    small = start_registry(args.build, tmp, ttl=3600)
+    big = start_registry(args.build, tmp, ttl=3600)
+    load(small.url, 100)
+    log("100k: loading 100,000 instances")
+    seconds = load(big.url, 100000)
+    instances = json.loads(get(big.url.replace("/api", "/health")))["instances"]
+    pair, counts = [small, big], [100, 100000]
+    log("100k: locate, 1 connection")
+    locate1 = interleaved(pair, "locate", 0, 1, args, counts=counts)
+    log("100k: locate, 16 connections")
+    locate16 = interleaved(pair, "locate", 0, 16, args, counts=counts)
+    log("100k: ping, 16 connections")
+    ping16 = interleaved(pair, "ping", 0, 16, args, counts=counts)
+    mem = memory_kib(big.proc.pid)
+    children.stop(big.proc)
+    children.stop(small.proc)
+
+    rows = [
+        ["locate_service(\"svc.K.*\"), 1 connection: p50 / p99 ms", ms(locate1[0]["p50"]),
+         ms(locate1[1]["p50"]), ms(locate1[0]["p99"]), ms(locate1[1]["p99"])],
+        ["locate_service(\"svc.K.*\"), 16 connections: req/s / p99 ms", "%.0f" % locate16[0]["rps"],
+         "%.0f" % locate16[1]["rps"], ms(locate16[0]["p99"]), ms(locate16[1]["p99"])],
+        ["ping (renew a random instance), 16 connections: req/s / CPU µs per request",
+         "%.0f" % ping16[0]["rps"], "%.0f" % ping16[1]["rps"], "%.1f" % ping16[0]["cpu_us"],
+         "%.1f" % ping16[1]["cpu_us"]],
+    ]
+    report.append("### 2. 100,000 live instances\n")
+    report.append("Two registries, one with 100 instances and one with 100,000 (svc.K.J, registered in "
+                  "%.2f s as batches of 100 pings over 4 connections; /health says %d), measured in "
+                  "interleaved wrk runs. Resident memory of the 100,000-instance registry: VmRSS %d KiB, "
+                  "peak VmHWM %d KiB, %d threads.\n"
+                  % (seconds, instances, mem["VmRSS"], mem["VmHWM"], mem["Threads"]))
+    report.append(table(["measure", "100 instances", "100,000 instances", "100 instances",
+                         "100,000 instances"], rows))
+    report.append("")
+    # The answer time is the 1-connection p99; at 16 connections wrk keeps
+    # the registry saturated and the p99 is mostly queueing (shown for scale).
+    verdicts.append(("100k: locate `svc.K.*` p99 < 1 ms (1 connection)",
+                     locate1[1]["p99"] < TARGET_LOCATE_100K_P99_US,
+                     "%s ms (100 instances: %s ms; at 16 connections: %s vs %s ms)"
+                     % (ms(locate1[1]["p99"]), ms(locate1[0]["p99"]), ms(locate16[1]["p99"]),
+                        ms(locate16[0]["p99"]))))
+    verdicts.append(("100k: ping cost does not grow (CPU µs per request, 100k vs 100 instances)",
+                     ping16[1]["cpu_us"] < 1.25 * ping16[0]["cpu_us"],
+                     "%.1f vs %.1f µs" % (ping16[1]["cpu_us"], ping16[0]["cpu_us"])))
+    verdicts.append(("100k: resident memory < 100 MiB", mem["VmHWM"] < TARGET_RSS_KIB,
+                     "VmHWM %.1f MiB" % (mem["VmHWM"] / 1024.0)))
+
+
+def section_expiry(args, tmp, report, verdicts):
+    ttl = 8
+    registry = start_registry(args.build, tmp, ttl=ttl)
+    log("expiry: loading 100,000 instances with ttl %d s" % ttl)
+    loaded_at = time.monotonic()
+    seconds = load(registry.url, 100000)
+    run_for = int(ttl + 4 - (time.monotonic() - loaded_at)) + 1
+    log("expiry: locate load for %d s across the expiry" % run_for)
+    r = wrk(registry, "locate", 100000, 16, run_for)
+    time.sleep(1.5)  # the last sweep
+    health = json.loads(get(registry.url.replace("/api", "/health")))
+    metrics = get(registry.url.replace("/api", "/metrics"))
+    m = re.search(r"^gemstone_registry_expirations_total (\d+)", metrics, re.M)
+    expired = int(m.group(1)) if m else -1
+    mem = memory_kib(registry.proc.pid)
+    children.stop(registry.proc)
+
+    report.append("### 3. 100,000 instances expiring at once, under load\n")
+    report.append("ttl %d s; 100,000 instances registered in %.2f s, then wrk locate_service(\"svc.K.*\") "
+                  "at 16 connections for %d s, across their expiry.\n" % (ttl, seconds, run_for))
+    report.append(table(["req/s", "p50", "p99", "max latency", "timeouts / errors", "expired (metrics)",
+                         "left (health)", "VmRSS after", "VmHWM"],
+                        [["%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]), ms(r["max"]),
+                          "%d / %d" % (r["timeouts"], r["errors"]), expired, health["instances"],
+                          "%d KiB" % mem["VmRSS"], "%d KiB" % mem["VmHWM"]]]))
+    report.append("")
+    verdicts.append(("expiring 100k at once holds no request > 50 ms (max latency)",
+                     r["max"] < TARGET_EXPIRY_MAX_US and expired == 100000 and r["timeouts"] == 0,
+                     "max %s ms, %d expired" % (ms(r["max"]), expired)))
+
+
+def section_micro(args, report):
+    binary = os.path.join(args.build, "tests", "bench", "gemstone_micro_bench")
+    log("micro-benchmarks")
+    out = subprocess.run([binary, "--benchmark_min_time=%s" % ("0.02" if args.quick else "0.2"),
+                          "--benchmark_format=console", "--benchmark_color=false"],
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError("gemstone_micro_bench failed: " + out.stderr.strip())
+    lines = [l for l in out.stdout.splitlines() if l.startswith("BM_") or l.startswith("Benchmark")]
+    report.append("### 4. Micro-benchmarks (Google Benchmark, `%s`)\n" % os.path.relpath(binary, REPO))
+    report.append("```\n" + "\n".join(lines) + "\n```\n")
+
+
+def time_command(cmd, runs, tmp):
+    """Wall time (ms, measured here) and peak RSS (KiB, GNU time's %M) of
+    each run. The RSS goes through /usr/bin/time because a child forked from
+    this Python process would report Python's own size as its peak."""
+    walls, peaks = [], []
+    out = os.path.join(tmp, "time.out")
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out] + cmd, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=30)
+        walls.append((time.perf_counter() - start) * 1000.0)
+        if proc.returncode != 0:
+            raise RuntimeError("%s exited %d" % (" ".join(cmd), proc.returncode))
+        with open(out) as f:
+            peaks.append(int(f.read().split()[-1]))
+    return walls, peaks
+
+
+def section_cli(args, tmp, report, verdicts):
+    cli = os.path.join(args.build, "cli", "gemstone")
+    service = os.path.join(args.build, "tests", "gemstone-test-service")
+    missing = [p for p in (cli, service) if not os.access(p, os.X_OK)]
+    if missing:
+        report.append("### 5. The gemstone CLI vs curl\n")
+        report.append("Skipped: not built: %s.\n" % ", ".join(os.path.relpath(p, REPO) for p in missing))
+        verdicts.append(("CLI: call_raw wall <= 1.5x curl, peak memory < 10 MiB", None, "not measured"))
+        return
+    proc = children.start([service, "--host", "127.0.0.1", "--port", "0"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    url = wait_for_line(proc, r"listening on (http://127\.0\.0\.1:\d+/api)", "gemstone-test-service").group(1)
+    runs = 11 if args.quick else 31
+    body = '{"jsonrpc":"2.0","method":"echo","params":{"value":"hi"},"id":1}'
+    commands = {
+        "gemstone call_raw URL echo value=hi": [cli, "call_raw", url, "echo", "value=hi"],
+        "curl -s -d '<echo request>' URL": ["curl", "-s", "-o", "/dev/null", "-H",
+                                            "Content-Type: application/json", "-d", body, url],
+        "/bin/true (process start-up floor)": ["/bin/true"],
+    }
+    for cmd in commands.values():
+        time_command(cmd, 2, tmp)  # warm the page cache
+    results = {k: ([], []) for k in commands}
+    for _ in range(runs):  # interleaved, so that drift hits both alike
+        for k, cmd in commands.items():
+            w, p = time_command(cmd, 1, tmp)
+            results[k][0].extend(w)
+            results[k][1].extend(p)
+    children.stop(proc)
+    curl_median = statistics.median(results["curl -s -d '<echo request>' URL"][0])
+    rows = []
+    for k, (walls, peaks) in results.items():
+        rows.append(["`%s`" % k, "%.2f" % statistics.median(walls), "%.2f" % min(walls),
+                     "%.2f" % statistics.quantiles(walls, n=10)[-1], "%.2f" % (statistics.median(walls) / curl_median),
+                     "%.1f" % (statistics.median(peaks) / 1024.0), "%.1f" % (max(peaks) / 1024.0)])
+    report.append("### 5. The gemstone CLI vs curl (%d runs each, interleaved)\n" % runs)
+    report.append("Against `gemstone-test-service` on loopback, each run under `/usr/bin/time -f %M` "
+                  "(wall time measured around it, so both include its start-up). call_raw also asks "
+                  "`get_service_specs` first (two requests, as the contract says); curl sends one POST.\n")
+    report.append(table(["command", "median ms", "min ms", "p90 ms", "vs curl", "median peak RSS MiB",
+                         "max peak RSS MiB"], rows))
+    report.append("")
+    walls, peaks = results["gemstone call_raw URL echo value=hi"]
+    ratio = statistics.median(walls) / curl_median
+    verdicts.append(("CLI: call_raw median wall <= %.1fx curl" % TARGET_CLI_RATIO, ratio <= TARGET_CLI_RATIO,
+                     "%.2fx (%.2f vs %.2f ms)" % (ratio, statistics.median(walls), curl_median)))
+    verdicts.append(("CLI: call_raw peak memory < 10 MiB", max(peaks) < TARGET_CLI_RSS_KIB,
+                     "max %.1f MiB" % (max(peaks) / 1024.0)))
+
+
+# ---------------------------------------------------------------- main
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "nproc %d, %s, Linux %s" % (os.cpu_count() or 0, model, platform.release())
+
+
+def git_state():
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or "no commit"
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head + (" + uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", required=True)
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (default 3)")
+    parser.add_argument("--quick", action="store_true", help="2 s runs, short micro-benchmarks")
+    parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--skip-micro", action="store_true")
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--command", default="tests/bench/run.sh", help="the command line, for the record")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved wrk rounds per server and row")
+    parser.add_argument("--registry", help="measure this gemstone-registry binary instead of the build's")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration = min(args.duration, 2)
+        args.rounds = 1
+    args.build = os.path.abspath(args.build)
+    global REGISTRY
+    REGISTRY = os.path.abspath(args.registry) if args.registry else None
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = os.getloadavg()
+    report, verdicts = [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="gemstone-bench.") as tmp:
+            section_http(args, tmp, report, verdicts)
+            section_100k(args, tmp, report, verdicts)
+            section_expiry(args, tmp, report, verdicts)
+            if not args.skip_micro:
+                section_micro(args, report)
+            if not args.skip_cli:
+                section_cli(args, tmp, report, verdicts)
+    finally:
+        children.stop_all()
+    load_after = os.getloadavg()
+
+    head = ["## %s — `%s`\n" % (started.strftime("%Y-%m-%d %H:%M UTC"), args.command),
+            "Machine: %s. Load average (1 min) %.2f before, %.2f after%s. Source: %s%s. wrk %ds per run.\n"
+            % (machine(), load_before[0], load_after[0],
+               " — **the machine was busy: absolute figures are low, compare ratios**"
+               if max(load_before[0], load_after[0]) > 1.5 else "", git_state(),
+               "; registry binary: `%s`" % args.registry if args.registry else "", args.duration)]
+    summary = ["### Targets\n", table(["target", "met", "this run"],
+                                      [[t, "—" if ok is None else ("yes" if ok else "**NO**"), v]
+                                       for t, ok, v in verdicts]), ""]
+    text = "\n".join(head + summary + report) + "\n"
+    print(text)
+    if not args.no_results:
+        path = os.path.join(HERE, "RESULTS.md")
+        new = not os.path.exists(path)
+        with open(path, "a") as f:
+            if new:
+                f.write("# Benchmark results\n\nAppended by `tests/bench/run.sh`, newest last. Compare "
+                        "ratios between runs rather than absolute figures: the machine is shared.\n\n")
+            f.write(text + "\n")
+        log("appended to %s" % os.path.relpath(path, REPO))
+
+
+if __name__ == "__main__":
+    main()
