@@ -28,6 +28,9 @@ struct Config {
   std::string state_file;            ///< empty: nothing survives a restart
   double state_save_interval = 5.0;  ///< seconds between saves when something changed
   std::size_t max_instances = 100000;  ///< 0: no limit
+  std::size_t max_name_length = 255;
+  std::size_t max_host_length = 253;
+  std::size_t max_header_bytes = 16384;
   std::string read_token_file;   ///< empty: reads are open
   std::string write_token_file;  ///< empty: writes are open
   std::string tls_cert;          ///< with tls_key: serve HTTPS

@@ -926,6 +926,21 @@ void HttpServer::install_routes() {
     res.set_content(metrics_.render(gauges_()), "text/plain; version=0.0.4; charset=utf-8");
   });
 
+  // cpp-httplib bounds each header line (8 KiB, compiled in) but not their
+  // number; this bounds them altogether, before any route runs.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    std::size_t bytes = 0;
+    for (const auto& [name, value] : req.headers) bytes += name.size() + value.size() + 4;
+    if (bytes <= options_.max_header_bytes) return httplib::Server::HandlerResponse::Unhandled;
+    metrics_.record_rejection(Rejection::kHeaderTooLarge);
+    res.status = 431;
+    res.set_content(dispatcher_.error_response(jsonrpc::Error::invalid_request(
+                        "headers larger than " + std::to_string(options_.max_header_bytes) +
+                        " bytes")),
+                    kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
   if (options_.access_log) {
     s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       spdlog::info("access {}:{} \"{} {}\" {} {}B in, {}B out", req.remote_addr,

@@ -34,6 +34,7 @@ struct HttpServerOptions {
   std::size_t min_threads = 4;
   std::size_t max_threads = 1024;
   bool access_log = false;  ///< one info line per HTTP request
+  std::size_t max_header_bytes = 16384;  ///< all header names and values; more: HTTP 431
   AccessPolicy access;      ///< tokens required per method scope; open by default
   std::string tls_cert;     ///< with tls_key: HTTPS (PEM files)
   std::string tls_key;

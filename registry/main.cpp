@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
     spdlog::error("tls_cert and tls_key must be given together");
     return 2;
   }
+  http.max_header_bytes = config.max_header_bytes;
   http.tls_cert = config.tls_cert;
   http.tls_key = config.tls_key;
   // Token files are read once, here: a missing or empty one stops the start.
@@ -277,6 +278,8 @@ int main(int argc, char** argv) {
   methods_options.ttl_seconds = config.ttl;
   methods_options.host = config.host;
   methods_options.port = server.bound_port();
+  methods_options.max_name_length = config.max_name_length;
+  methods_options.max_host_length = config.max_host_length;
   reg::add_registry_methods(dispatcher, store, methods_options,
                             {[&metrics, &changes] {
                                metrics.record_ping();

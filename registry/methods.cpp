@@ -58,11 +58,13 @@ Result<std::uint16_t, Error> port_param(const Value& v) {
 // Params are declared as (name, host, port, url). The url form may come
 // named ({"name", "url"}) or positional (["svc", "http://..."]), where the
 // url lands in the `host` slot.
-Result<Target, Error> target_from(const Params& params) {
+Result<Target, Error> target_from(const Params& params, const MethodsOptions& limits) {
   Target target;
   auto name = string_param(params[0], "name");
   if (!name.ok()) return std::move(name).error();
-  if (auto why = check_service_name(name.value())) return Error::invalid_params("name", *why);
+  if (auto why = check_service_name(name.value(), limits.max_name_length)) {
+    return Error::invalid_params("name", *why);
+  }
   target.name = std::move(name).value();
 
   const Value* host = params[1];
@@ -80,6 +82,10 @@ Result<Target, Error> target_from(const Params& params) {
     if (!url->IsString()) return Error::invalid_params("url", "must be a string");
     auto parts = parse_service_url(as_view(*url));
     if (!parts.ok()) return Error::invalid_params("url", parts.error());
+    if (parts.value().host.size() > limits.max_host_length) {
+      return Error::invalid_params(
+          "url", "has a host longer than " + std::to_string(limits.max_host_length) + " characters");
+    }
     target.host = std::move(parts.value().host);
     target.port = parts.value().port;
     target.url = std::string(as_view(*url));
@@ -87,7 +93,9 @@ Result<Target, Error> target_from(const Params& params) {
   }
   auto host_text = string_param(host, "host");
   if (!host_text.ok()) return std::move(host_text).error();
-  if (auto why = check_host(host_text.value())) return Error::invalid_params("host", *why);
+  if (auto why = check_host(host_text.value(), limits.max_host_length)) {
+    return Error::invalid_params("host", *why);
+  }
   if (port == nullptr) return Error::invalid_params("port", "is required");
   auto port_number = port_param(*port);
   if (!port_number.ok()) return std::move(port_number).error();
@@ -115,7 +123,7 @@ class RegistryMethods {
   }
 
   MethodResult ping(const Params& params, Allocator& alloc) {
-    auto target = target_from(params);
+    auto target = target_from(params, options_);
     if (!target.ok()) return std::move(target).error();
     const Clock::time_point now = options_.now();
     Target& t = target.value();
@@ -127,7 +135,7 @@ class RegistryMethods {
   }
 
   MethodResult unregister(const Params& params, Allocator&) {
-    auto target = target_from(params);
+    auto target = target_from(params, options_);
     if (!target.ok()) return std::move(target).error();
     const Target& t = target.value();
     const bool removed = store_.unregister(t.name, t.host, t.port, options_.now());

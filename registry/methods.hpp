@@ -15,6 +15,8 @@ struct MethodsOptions {
   std::string host = "127.0.0.1";  ///< where the registry listens, for get_service_specs
   int port = 8000;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  std::size_t max_name_length = 255;  ///< characters; at most the contract's 255
+  std::size_t max_host_length = 253;  ///< characters; at most the contract's 253
 };
 
 /// Counters the methods keep up to date (for /metrics); optional.

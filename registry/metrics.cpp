@@ -13,8 +13,9 @@ constexpr std::array<const char*, 9> kOutcomeNames = {
     "ok",           "parse_error",   "invalid_request", "method_not_found", "invalid_params",
     "internal_error", "access_denied", "registry_full",   "other_error"};
 
-constexpr std::array<const char*, 3> kRejectionNames = {"body_too_large", "content_type",
-                                                        "http_method"};
+// In the order of enum class Rejection.
+constexpr std::array<const char*, 4> kRejectionNames = {"body_too_large", "content_type",
+                                                        "http_method", "header_too_large"};
 
 void append_format(std::string& out, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void append_format(std::string& out, const char* format, ...) {

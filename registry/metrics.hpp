@@ -14,7 +14,7 @@
 namespace gemstone::registry {
 
 /// Why a request was refused before it reached a method.
-enum class Rejection { kBodyTooLarge, kContentType, kHttpMethod, kCount };
+enum class Rejection { kBodyTooLarge, kContentType, kHttpMethod, kHeaderTooLarge, kCount };
 
 class Metrics {
  public:

@@ -68,7 +68,7 @@ bool is_hostname(std::string_view s) {
 
 }  // namespace
 
-std::optional<Reason> check_service_name(std::string_view name) {
+std::optional<Reason> check_service_name(std::string_view name, std::size_t max_chars) {
   if (name.empty()) return Reason("must not be empty");
   std::size_t chars = 0;
   for (std::size_t i = 0; i < name.size();) {
@@ -80,7 +80,7 @@ std::optional<Reason> check_service_name(std::string_view name) {
     if (is_space_or_control(cp)) return Reason("must not contain whitespace or control characters");
     if (cp >= 0xD800 && cp <= 0xDFFF) return Reason("must be valid UTF-8");
   }
-  if (chars > 255) return Reason("must be at most 255 characters");
+  if (chars > max_chars) return Reason("must be at most " + std::to_string(max_chars) + " characters");
   return std::nullopt;
 }
 
@@ -91,9 +91,9 @@ std::string normalize_host(std::string_view host) {
   return std::string(host);
 }
 
-std::optional<Reason> check_host(std::string_view host) {
+std::optional<Reason> check_host(std::string_view host, std::size_t max_chars) {
   if (host.empty()) return Reason("must not be empty");
-  if (host.size() > 253) return Reason("must be at most 253 characters");
+  if (host.size() > max_chars) return Reason("must be at most " + std::to_string(max_chars) + " characters");
   const std::string bare = normalize_host(host);
   if (bare.size() != host.size()) {
     if (is_ipv6(bare)) return std::nullopt;

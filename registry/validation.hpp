@@ -3,6 +3,7 @@
 // check returns why a value is refused, phrased to follow the field's name
 // ("must be ..."), or nothing when the value is fine.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,12 +15,17 @@ namespace gemstone::registry {
 
 using Reason = std::string;
 
-/// 1..255 printable characters, none of `* ? [ ]` and no whitespace.
-std::optional<Reason> check_service_name(std::string_view name);
+inline constexpr std::size_t kMaxNameChars = 255;  ///< the contract's limit
+inline constexpr std::size_t kMaxHostChars = 253;  ///< the contract's limit
+
+/// 1..max_chars (at most 255) printable characters, none of `* ? [ ]` and
+/// no whitespace.
+std::optional<Reason> check_service_name(std::string_view name,
+                                         std::size_t max_chars = kMaxNameChars);
 
 /// A hostname (RFC 1123 labels), an IPv4 literal or an IPv6 literal (brackets
-/// allowed and removed by normalize_host); at most 253 characters.
-std::optional<Reason> check_host(std::string_view host);
+/// allowed and removed by normalize_host); at most max_chars (253) characters.
+std::optional<Reason> check_host(std::string_view host, std::size_t max_chars = kMaxHostChars);
 
 /// `[::1]` -> `::1`; anything else unchanged.
 std::string normalize_host(std::string_view host);

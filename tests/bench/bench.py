@@ -552,6 +552,67 @@ def git_state():
         return "unknown"
 
 
+def section_slow_clients(args, tmp, report, verdicts):
+    """Issue 6: 512 idle and 64 header-trickling connections held open while
+    new connections ping; reports the worst wait and the daemon's memory."""
+    import socket
+    import threading
+    idle_count, trickle_count, pings = 512, 64, 50
+    registry = start_registry(args.build, tmp, ttl=90)
+    host, port = re.match(r"http://([^:/]+):(\d+)/api", registry.url).groups()
+    held = []
+    try:
+        for _ in range(idle_count + trickle_count):
+            held.append(socket.create_connection((host, int(port)), timeout=5))
+        trickling = held[idle_count:]
+        stop = threading.Event()
+        header = b"POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+
+        def trickle():
+            for i in range(len(header)):
+                if stop.wait(0.1):
+                    return
+                for sock in trickling:
+                    try:
+                        sock.send(header[i:i + 1])
+                    except OSError:
+                        pass
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        time.sleep(0.5)
+        body = '{"jsonrpc":"2.0","method":"ping","params":["slow.bench","h",1],"id":1}'
+        waits, failures = [], 0
+        for _ in range(pings):
+            began = time.monotonic()
+            try:
+                post(registry.url, body, timeout=5)
+            except Exception:  # noqa: BLE001 - a failure is what we count
+                failures += 1
+            waits.append(time.monotonic() - began)
+            time.sleep(0.02)
+        mem = memory_kib(registry.proc.pid)
+        stop.set()
+        thread.join(timeout=5)
+    finally:
+        for sock in held:
+            sock.close()
+        children.stop(registry.proc)
+    worst_ms = max(waits) * 1000.0
+    waits.sort()
+    report.append("### Slow and idle clients\n")
+    report.append("%d idle and %d header-trickling (1 byte / 100 ms) connections held open; %d pings, "
+                  "each on a new connection.\n" % (idle_count, trickle_count, pings))
+    report.append(table(["median wait", "worst wait", "failed", "VmRSS", "VmHWM"],
+                        [["%.2f ms" % (waits[len(waits) // 2] * 1000.0), "%.2f ms" % worst_ms, failures,
+                          "%d KiB" % mem["VmRSS"], "%d KiB" % mem["VmHWM"]]]))
+    report.append("")
+    log("slow clients: worst wait for a ping %.2f ms (%d idle + %d trickling connections)"
+        % (worst_ms, idle_count, trickle_count))
+    verdicts.append(("with 512 idle + 64 trickling connections, every ping answered within 1 s",
+                     failures == 0 and worst_ms < 1000.0, "worst %.2f ms, %d failed" % (worst_ms, failures)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
@@ -581,6 +642,7 @@ def main():
             section_http(args, tmp, report, verdicts)
             section_100k(args, tmp, report, verdicts)
             section_expiry(args, tmp, report, verdicts)
+            section_slow_clients(args, tmp, report, verdicts)
             if not args.skip_micro:
                 section_micro(args, report)
             if not args.skip_cli:

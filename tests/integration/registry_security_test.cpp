@@ -143,6 +143,35 @@ TEST(CapacityTest, FullRegistryRefusesNewInstancesButRenewsOld) {
   EXPECT_NE(metrics->body.find("method=\"ping\",outcome=\"registry_full\"} 1"), std::string::npos);
 }
 
+TEST(LimitsTest, NameAndHostLengthLimitsAreConfigurable) {
+  RegistryProcess registry({"--max-name-length", "10", "--max-host-length", "12"});
+  auto name = registry.call("ping", R"(["abcdefghijk","h",1])");
+  EXPECT_EQ(name["error"]["code"].GetInt(), -32602);
+  EXPECT_STREQ(name["error"]["data"]["field"].GetString(), "name");
+  EXPECT_NE(std::string(name["error"]["message"].GetString()).find("at most 10 characters"), std::string::npos);
+  auto host = registry.call("ping", R"(["svc","host.example.org",1])");
+  EXPECT_STREQ(host["error"]["data"]["field"].GetString(), "host");
+  auto url = registry.call("ping", R"(["svc","http://host.example.org:1/api"])");
+  EXPECT_STREQ(url["error"]["data"]["field"].GetString(), "url");
+  EXPECT_TRUE(registry.call("ping", R"(["abcdefghij","host.example",1])")["result"].IsObject());
+}
+
+TEST(LimitsTest, OversizedHeadersGet431AndAreCounted) {
+  RegistryProcess registry({"--max-header-bytes", "1024"});
+  httplib::Headers many;
+  for (int i = 0; i < 20; ++i) many.emplace("X-Filler-" + std::to_string(i), std::string(100, 'f'));
+  auto res = post_with(registry, kLocate, many);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 431);
+  EXPECT_EQ(code_of(res->body), -32600);
+  auto ok = post_with(registry, kLocate, {{"X-Small", "1"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  auto metrics = registry.get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("rejected_requests_total{reason=\"header_too_large\"} 1"), std::string::npos);
+}
+
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
