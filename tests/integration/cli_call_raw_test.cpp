@@ -10,17 +10,11 @@
 #include <regex>
 #include <string>
 
+#include "registry_process.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {
 namespace {
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
-  return doc;
-}
 
 class CallRawTest : public ::testing::Test {
  protected:

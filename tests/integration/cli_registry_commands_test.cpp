@@ -18,13 +18,6 @@
 namespace gemstone::testing {
 namespace {
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
-  return doc;
-}
-
 class RegistryCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {

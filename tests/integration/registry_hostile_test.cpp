@@ -33,12 +33,7 @@ class RegistryHostileTest : public ::testing::Test {
     ASSERT_EQ(doc["result"].Size(), 1u);
     EXPECT_STREQ(doc["result"][0]["name"].GetString(), "keeper");
   }
-  static int code_of(const httplib::Result& res) {
-    Document doc;
-    doc.Parse(res->body.c_str());
-    if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return 0;
-    return doc["error"]["code"].GetInt();
-  }
+  static int code_of(const httplib::Result& res) { return error_code_of(res->body); }
   RegistryProcess registry_;
 };
 

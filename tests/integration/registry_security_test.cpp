@@ -24,13 +24,6 @@ std::string write_file(const std::string& name, const std::string& text) {
   return path;
 }
 
-int code_of(const std::string& body) {
-  Document doc;
-  doc.Parse(body.c_str());
-  if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return 0;
-  return doc["error"]["code"].GetInt();
-}
-
 httplib::Result post_with(RegistryProcess& registry, const std::string& body, const httplib::Headers& headers) {
   httplib::Client client("127.0.0.1", registry.port());
   client.set_read_timeout(10);
@@ -50,7 +43,7 @@ class WriteTokenTest : public ::testing::Test {
 TEST_F(WriteTokenTest, PingWithoutTokenIsDeniedAndChangesNothing) {
   auto res = post_with(registry_, kPing, {});
   ASSERT_TRUE(res);
-  EXPECT_EQ(code_of(res->body), -32001);
+  EXPECT_EQ(error_code_of(res->body), -32001);
   EXPECT_NE(res->body.find("Access denied"), std::string::npos);
   auto located = post_with(registry_, kLocate, {});
   ASSERT_TRUE(located);
@@ -63,14 +56,14 @@ TEST_F(WriteTokenTest, WrongTokenIsDenied) {
                                     httplib::Headers{{"Authorization", "Basic dy10b2tlbi0x"}}}) {
     auto res = post_with(registry_, kPing, h);
     ASSERT_TRUE(res);
-    EXPECT_EQ(code_of(res->body), -32001);
+    EXPECT_EQ(error_code_of(res->body), -32001);
   }
 }
 
 TEST_F(WriteTokenTest, BearerAndApiTokenHeadersAreAccepted) {
   auto bearer = post_with(registry_, kPing, {{"Authorization", "Bearer w-token-1"}});
   ASSERT_TRUE(bearer);
-  EXPECT_EQ(code_of(bearer->body), 0) << bearer->body;
+  EXPECT_EQ(error_code_of(bearer->body), 0) << bearer->body;
   auto api = post_with(registry_, R"({"jsonrpc":"2.0","method":"unregister","params":["payments","10.0.0.9",443],"id":3})",
                        {{"X-Api-Token", "w-token-2"}});
   ASSERT_TRUE(api);
@@ -103,16 +96,16 @@ TEST(ReadTokenTest, ReadsNeedAReadOrWriteToken) {
   RegistryProcess registry({"--read-token-file", reads, "--write-token-file", writes});
   auto none = post_with(registry, kLocate, {});
   ASSERT_TRUE(none);
-  EXPECT_EQ(code_of(none->body), -32001);
+  EXPECT_EQ(error_code_of(none->body), -32001);
   auto reader = post_with(registry, kLocate, {{"Authorization", "Bearer r-token"}});
   ASSERT_TRUE(reader);
-  EXPECT_EQ(code_of(reader->body), 0);
+  EXPECT_EQ(error_code_of(reader->body), 0);
   auto writer = post_with(registry, kLocate, {{"Authorization", "Bearer w-token"}});
   ASSERT_TRUE(writer);
-  EXPECT_EQ(code_of(writer->body), 0);
+  EXPECT_EQ(error_code_of(writer->body), 0);
   auto reader_writes = post_with(registry, kPing, {{"Authorization", "Bearer r-token"}});
   ASSERT_TRUE(reader_writes);
-  EXPECT_EQ(code_of(reader_writes->body), -32001);
+  EXPECT_EQ(error_code_of(reader_writes->body), -32001);
   auto health = registry.get("/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200) << "health stays open for probes";
@@ -130,13 +123,13 @@ TEST(TokenFileTest, MissingOrEmptyTokenFileStopsTheStart) {
 
 TEST(CapacityTest, FullRegistryRefusesNewInstancesButRenewsOld) {
   RegistryProcess registry({"--max-instances", "2"});
-  EXPECT_EQ(code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",1],"id":1})")->body), 0);
-  EXPECT_EQ(code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",2],"id":1})")->body), 0);
+  EXPECT_EQ(error_code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",1],"id":1})")->body), 0);
+  EXPECT_EQ(error_code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",2],"id":1})")->body), 0);
   auto full = registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["b","h",1],"id":1})");
   ASSERT_TRUE(full);
-  EXPECT_EQ(code_of(full->body), -32002);
+  EXPECT_EQ(error_code_of(full->body), -32002);
   EXPECT_NE(full->body.find("Registry full"), std::string::npos);
-  EXPECT_EQ(code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",1],"id":1})")->body), 0)
+  EXPECT_EQ(error_code_of(registry.post(R"({"jsonrpc":"2.0","method":"ping","params":["a","h",1],"id":1})")->body), 0)
       << "renewals still work";
   auto metrics = registry.get("/metrics");
   ASSERT_TRUE(metrics);
@@ -163,7 +156,7 @@ TEST(LimitsTest, OversizedHeadersGet431AndAreCounted) {
   auto res = post_with(registry, kLocate, many);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 431);
-  EXPECT_EQ(code_of(res->body), -32600);
+  EXPECT_EQ(error_code_of(res->body), -32600);
   auto ok = post_with(registry, kLocate, {{"X-Small", "1"}});
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
@@ -194,7 +187,7 @@ TEST_F(TlsTest, ServesHttpsWithTheGivenCertificate) {
   client.set_read_timeout(10);
   auto res = client.Post("/api", kPing, "application/json");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
-  EXPECT_EQ(code_of(res->body), 0) << res->body;
+  EXPECT_EQ(error_code_of(res->body), 0) << res->body;
 
   httplib::SSLClient untrusting("127.0.0.1", registry.port());
   untrusting.set_ca_cert_path("/dev/null");

@@ -11,6 +11,20 @@ namespace gemstone::testing {
 
 std::string registry_binary() { return GEMSTONE_REGISTRY_BIN; }
 
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
+  return doc;
+}
+
+int error_code_of(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return 0;
+  return doc["error"]["code"].GetInt();
+}
+
 RegistryProcess::RegistryProcess(std::vector<std::string> args, ProcessOptions options) {
   std::vector<std::string> full = {"--host", "127.0.0.1", "--port", "0"};
   full.insert(full.end(), args.begin(), args.end());
