@@ -1,4 +1,4 @@
-#include "call_flow.hpp"
+#include "cli/call_flow.hpp"
 
 #include <cstdlib>
 #include <iostream>

@@ -9,9 +9,9 @@
 #include "gemstone/call_params.hpp"
 #include "gemstone/deadline.hpp"
 #include "gemstone/remote_service.hpp"
-#include "options.hpp"
-#include "output.hpp"
-#include "params.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+#include "cli/params.hpp"
 
 namespace CLI {
 class App;

@@ -7,9 +7,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "commands/commands.hpp"
+#include "cli/commands/commands.hpp"
 #include "gemstone/version.hpp"
-#include "output.hpp"
+#include "cli/output.hpp"
 
 int main(int argc, char** argv) {
   namespace cli = gemstone::cli;

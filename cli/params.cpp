@@ -1,4 +1,4 @@
-#include "params.hpp"
+#include "cli/params.hpp"
 
 #include <string_view>
 

@@ -1,8 +1,8 @@
-#include "registry_session.hpp"
+#include "cli/registry_session.hpp"
 
 #include <cstdlib>
 
-#include "options.hpp"
+#include "cli/options.hpp"
 
 namespace gemstone::cli {
 

@@ -9,7 +9,7 @@
 #include "gemstone/client_options.hpp"
 #include "gemstone/registry_client.hpp"
 #include "gemstone/result.hpp"
-#include "output.hpp"
+#include "cli/output.hpp"
 
 namespace gemstone::cli {
 

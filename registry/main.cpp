@@ -20,15 +20,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "access_control.hpp"
-#include "config.hpp"
+#include "registry/api/access_control.hpp"
+#include "registry/daemon/config.hpp"
 #include "gemstone/version.hpp"
-#include "http_server.hpp"
-#include "logging.hpp"
-#include "memory_store.hpp"
-#include "methods.hpp"
-#include "metrics.hpp"
-#include "state_file.hpp"
+#include "registry/http/http_server.hpp"
+#include "registry/daemon/logging.hpp"
+#include "registry/store/memory_store.hpp"
+#include "registry/api/registry_methods.hpp"
+#include "registry/metrics.hpp"
+#include "registry/store/state_file.hpp"
 
 namespace {
 

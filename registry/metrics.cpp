@@ -1,10 +1,10 @@
-#include "metrics.hpp"
+#include "registry/metrics.hpp"
 
 #include <cstdarg>
 #include <cstdio>
 
 #include "gemstone/jsonrpc/error.hpp"
-#include "registry_errors.hpp"
+#include "registry/api/registry_errors.hpp"
 
 namespace gemstone::registry {
 namespace {

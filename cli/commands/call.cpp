@@ -7,10 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../call_flow.hpp"
-#include "commands.hpp"
+#include "cli/call_flow.hpp"
+#include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "registry_session.hpp"
+#include "cli/registry_session.hpp"
 
 namespace gemstone::cli {
 

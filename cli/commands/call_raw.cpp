@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../call_flow.hpp"
-#include "commands.hpp"
+#include "cli/call_flow.hpp"
+#include "cli/commands/commands.hpp"
 
 namespace gemstone::cli {
 

@@ -5,11 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../options.hpp"
-#include "../output.hpp"
-#include "commands.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+#include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "registry_session.hpp"
+#include "cli/registry_session.hpp"
 
 namespace gemstone::cli {
 

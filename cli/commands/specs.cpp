@@ -5,9 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "../options.hpp"
-#include "../output.hpp"
-#include "commands.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+#include "cli/commands/commands.hpp"
 #include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/remote_service.hpp"
 

@@ -17,7 +17,7 @@
 
 #include <httplib.h>
 
-#include "elastic_task_queue.hpp"
+#include "registry/http/elastic_task_queue.hpp"
 
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;

@@ -18,7 +18,7 @@
 #include <benchmark/benchmark.h>
 
 #include "gemstone/glob.hpp"
-#include "memory_store.hpp"
+#include "registry/store/memory_store.hpp"
 
 namespace {
 

@@ -14,8 +14,8 @@
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
 #include "gemstone/jsonrpc/json.hpp"
-#include "memory_store.hpp"
-#include "methods.hpp"
+#include "registry/store/memory_store.hpp"
+#include "registry/api/registry_methods.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "access_control.hpp"
+#include "registry/api/access_control.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "options.hpp"
-#include "output.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
 
 namespace gemstone::cli {
 namespace {

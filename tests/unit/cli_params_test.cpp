@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "gemstone/jsonrpc/json.hpp"
-#include "params.hpp"
+#include "cli/params.hpp"
 
 namespace gemstone::cli {
 namespace {

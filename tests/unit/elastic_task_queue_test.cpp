@@ -1,4 +1,4 @@
-#include "elastic_task_queue.hpp"
+#include "registry/http/elastic_task_queue.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "methods.hpp"
+#include "registry/api/registry_methods.hpp"
 
 #include <chrono>
 #include <memory>
@@ -11,8 +11,8 @@
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
 #include "gemstone/jsonrpc/json.hpp"
-#include "memory_store.hpp"
-#include "registry_errors.hpp"
+#include "registry/store/memory_store.hpp"
+#include "registry/api/registry_errors.hpp"
 
 namespace gemstone::registry {
 namespace {

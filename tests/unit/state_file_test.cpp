@@ -1,4 +1,4 @@
-#include "state_file.hpp"
+#include "registry/store/state_file.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

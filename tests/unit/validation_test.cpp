@@ -1,4 +1,4 @@
-#include "validation.hpp"
+#include "registry/api/validation.hpp"
 
 #include <string>
 #include <string_view>

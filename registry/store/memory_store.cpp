@@ -1,4 +1,4 @@
-#include "memory_store.hpp"
+#include "registry/store/memory_store.hpp"
 
 #include <mutex>
 

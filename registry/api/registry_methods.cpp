@@ -1,4 +1,4 @@
-#include "methods.hpp"
+#include "registry/api/registry_methods.hpp"
 
 #include <cmath>
 #include <memory>
@@ -8,8 +8,8 @@
 
 #include "gemstone/glob.hpp"
 #include "gemstone/version.hpp"
-#include "registry_errors.hpp"
-#include "validation.hpp"
+#include "registry/api/registry_errors.hpp"
+#include "registry/api/validation.hpp"
 
 namespace gemstone::registry {
 namespace {

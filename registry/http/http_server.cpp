@@ -1,4 +1,4 @@
-#include "http_server.hpp"
+#include "registry/http/http_server.hpp"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -27,8 +27,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "elastic_task_queue.hpp"
-#include "registry_errors.hpp"
+#include "registry/http/elastic_task_queue.hpp"
+#include "registry/api/registry_errors.hpp"
 
 namespace gemstone::registry {
 namespace {

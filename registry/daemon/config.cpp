@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "registry/daemon/config.hpp"
 
 #include <cerrno>
 #include <cmath>

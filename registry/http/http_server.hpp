@@ -11,8 +11,8 @@
 #include <string>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
-#include "access_control.hpp"
-#include "metrics.hpp"
+#include "registry/api/access_control.hpp"
+#include "registry/metrics.hpp"
 
 namespace httplib {
 class Server;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
-#include "store.hpp"
+#include "registry/store/store.hpp"
 
 namespace gemstone::registry {
 

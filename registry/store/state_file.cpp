@@ -1,4 +1,4 @@
-#include "state_file.hpp"
+#include "registry/store/state_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "gemstone/jsonrpc/json.hpp"
-#include "validation.hpp"
+#include "registry/api/validation.hpp"
 
 namespace gemstone::registry::state_file {
 namespace {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "gemstone/result.hpp"
-#include "instance.hpp"
+#include "registry/store/instance.hpp"
 
 namespace gemstone::registry::state_file {
 

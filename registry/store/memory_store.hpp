@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "store.hpp"
+#include "registry/store/store.hpp"
 
 namespace gemstone::registry {
 

@@ -11,7 +11,7 @@
 
 #include "gemstone/glob.hpp"
 #include "gemstone/result.hpp"
-#include "instance.hpp"
+#include "registry/store/instance.hpp"
 
 namespace gemstone::registry {
 

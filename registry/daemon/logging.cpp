@@ -1,4 +1,4 @@
-#include "logging.hpp"
+#include "registry/daemon/logging.hpp"
 
 #include <sys/stat.h>
 
