@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gemstone/jsonrpc/json.hpp"
+#include "gemstone/registry_protocol.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -36,7 +37,7 @@ int exit_code_for(const ClientError& error) {
 }
 
 bool is_access_denied(const ClientError& error) {
-  return error.kind == ErrorKind::kRpc && error.rpc.code == kAccessDeniedCode;
+  return error.kind == ErrorKind::kRpc && error.rpc.code == registry_protocol::kAccessDenied;
 }
 
 void Output::note(std::string_view line) const {

@@ -28,11 +28,8 @@ enum ExitCode : int {
 /// kNoInstance -> 3, every transport failure -> 4.
 int exit_code_for(const ClientError& error);
 
-/// The JSON-RPC error code gemstone-registry answers when a call needs a
+/// Whether `error` is the registry's "Access denied": a call that needs a
 /// token that was not sent or not accepted.
-inline constexpr int kAccessDeniedCode = -32001;
-
-/// Whether `error` is that answer.
 bool is_access_denied(const ClientError& error);
 
 struct OutputOptions {

@@ -22,6 +22,7 @@
 
 #include "registry/api/access_control.hpp"
 #include "registry/daemon/config.hpp"
+#include "gemstone/registry_protocol.hpp"
 #include "gemstone/version.hpp"
 #include "registry/http/http_server.hpp"
 #include "registry/daemon/logging.hpp"
@@ -214,9 +215,8 @@ int main(int argc, char** argv) {
   reg::MemoryStore store(config.max_instances);
   rpc::Dispatcher dispatcher(rpc::DispatcherOptions{config.response_style, rpc::kDefaultMaxDepth,
                                                     config.max_batch});
-  std::vector<std::string> method_names = {"ping", "locate_service", "unregister",
-                                           "list_services", "get_service_specs"};
-  reg::Metrics metrics(method_names);
+  reg::Metrics metrics(std::vector<std::string>(gemstone::registry_protocol::kMethods.begin(),
+                                                 gemstone::registry_protocol::kMethods.end()));
   dispatcher.set_observer(
       [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
   if (!config.state_file.empty()) restore_state(config.state_file, config.ttl, store, metrics);

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "gemstone/jsonrpc/error.hpp"
-#include "registry/api/registry_errors.hpp"
+#include "gemstone/registry_protocol.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -52,8 +52,8 @@ std::size_t Metrics::outcome_index(int code) {
     case jsonrpc::kMethodNotFound: return 3;
     case jsonrpc::kInvalidParams: return 4;
     case jsonrpc::kInternalError: return 5;
-    case kAccessDenied: return 6;
-    case kRegistryFull: return 7;
+    case registry_protocol::kAccessDenied: return 6;
+    case registry_protocol::kRegistryFull: return 7;
     default: return 8;
   }
 }

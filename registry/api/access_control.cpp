@@ -3,6 +3,8 @@
 #include <cctype>
 #include <fstream>
 
+#include "gemstone/registry_protocol.hpp"
+
 namespace gemstone::registry {
 namespace {
 
@@ -76,6 +78,15 @@ std::optional<std::string_view> presented_token(std::string_view authorization,
   x_api_token = trim(x_api_token);
   if (!x_api_token.empty()) return x_api_token;
   return std::nullopt;
+}
+
+jsonrpc::Guard make_guard(const AccessPolicy& policy,
+                          const std::optional<std::string_view>& token) {
+  if (!policy.protects(Access::kRead) && !policy.protects(Access::kWrite)) return {};
+  return [&policy, &token](const jsonrpc::Method& method) -> std::optional<jsonrpc::Error> {
+    if (policy.allows(method.scope, token)) return std::nullopt;
+    return registry_protocol::access_denied();
+  };
 }
 
 }  // namespace gemstone::registry

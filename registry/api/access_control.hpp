@@ -13,11 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "gemstone/jsonrpc/dispatcher.hpp"
 #include "gemstone/result.hpp"
 
 namespace gemstone::registry {
 
-enum class Access { kRead, kWrite };
+using Access = jsonrpc::Scope;
 
 class TokenSet {
  public:
@@ -53,6 +54,13 @@ class AccessPolicy {
   std::optional<TokenSet> read_;
   std::optional<TokenSet> write_;
 };
+
+/// The dispatcher guard for one request: refuses, with "Access denied", a
+/// call whose method's scope the policy protects and `token` does not
+/// open. Empty (no check at all) when the policy is open. The guard keeps
+/// references to `policy` and `token`: both must outlive it.
+jsonrpc::Guard make_guard(const AccessPolicy& policy,
+                          const std::optional<std::string_view>& token);
 
 /// The token a request carries: `Authorization: Bearer TOKEN` (scheme
 /// case-insensitive) or gemstone's `X-Api-Token: TOKEN`. Pass the header

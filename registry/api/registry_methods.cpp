@@ -8,7 +8,7 @@
 
 #include "gemstone/glob.hpp"
 #include "gemstone/version.hpp"
-#include "registry/api/registry_errors.hpp"
+#include "gemstone/registry_protocol.hpp"
 #include "registry/api/validation.hpp"
 
 namespace gemstone::registry {
@@ -18,6 +18,8 @@ using jsonrpc::Allocator;
 using jsonrpc::Error;
 using jsonrpc::MethodResult;
 using jsonrpc::Params;
+using jsonrpc::Scope;
+namespace protocol = registry_protocol;
 using rapidjson::Value;
 
 constexpr std::size_t kMaxPatternLength = 1024;
@@ -129,7 +131,7 @@ class RegistryMethods {
     Target& t = target.value();
     auto stored = store_.ping(Instance{std::move(t.name), std::move(t.host), t.port,
                                        std::move(t.url), now + ttl_});
-    if (!stored.ok()) return registry_full();
+    if (!stored.ok()) return protocol::registry_full();
     if (events_.on_ping) events_.on_ping();
     return instance_value(stored.value(), now, alloc);
   }
@@ -209,22 +211,22 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   // Shared by the handlers, which the dispatcher keeps for its lifetime.
   auto methods = std::make_shared<RegistryMethods>(store, std::move(options), std::move(events));
   const std::vector<std::string> target_params{"name", "host", "port", "url"};
-  dispatcher.add({"ping", target_params, 1,
+  dispatcher.add({std::string(protocol::kPing), target_params, 1,
                   "Register or renew an instance: ping(name, host, port) or ping(name, url).",
-                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, "write"});
-  dispatcher.add({"locate_service", {"name"}, 1,
+                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, Scope::kWrite});
+  dispatcher.add({std::string(protocol::kLocateService), {"name"}, 1,
                   "Live instances whose name matches a glob pattern: locate_service(name).",
-                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, "read"});
-  dispatcher.add({"unregister", target_params, 1,
+                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, Scope::kRead});
+  dispatcher.add({std::string(protocol::kUnregister), target_params, 1,
                   "Remove an instance: unregister(name, host, port) or unregister(name, url).",
-                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, "write"});
-  dispatcher.add({"list_services", {"pattern"}, 0,
+                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, Scope::kWrite});
+  dispatcher.add({std::string(protocol::kListServices), {"pattern"}, 0,
                   "Service names with their live instance counts: list_services(pattern='*').",
-                  [methods](const Params& p, Allocator& a) { return methods->list(p, a); }, "read"});
+                  [methods](const Params& p, Allocator& a) { return methods->list(p, a); }, Scope::kRead});
   const jsonrpc::Dispatcher* self = &dispatcher;
-  dispatcher.add({"get_service_specs", {}, 0,
+  dispatcher.add({std::string(protocol::kGetServiceSpecs), {}, 0,
                   "What this registry is: name, host, port, version, ttl and methods.",
-                  [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }, "read"});
+                  [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }, Scope::kRead});
 }
 
 }  // namespace gemstone::registry

@@ -27,7 +27,7 @@ struct MethodEvents {
 
 /// Registers ping, unregister, locate_service, list_services and
 /// get_service_specs on `dispatcher`. `store` must outlive it. ping and
-/// unregister have scope "write", the others "read" (see access_control.hpp).
+/// unregister have Scope::kWrite, the others Scope::kRead (see access_control.hpp).
 void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
                           MethodEvents events = {});
 

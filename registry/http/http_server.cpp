@@ -28,7 +28,6 @@
 #include <spdlog/spdlog.h>
 
 #include "registry/http/elastic_task_queue.hpp"
-#include "registry/api/registry_errors.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -884,15 +883,7 @@ void HttpServer::install_routes() {
     const std::string authorization = req.get_header_value("Authorization");
     const std::string api_token = req.get_header_value("X-Api-Token");
     const auto token = presented_token(authorization, api_token);
-    const AccessPolicy& policy = options_.access;
-    jsonrpc::Guard guard;
-    if (policy.protects(Access::kRead) || policy.protects(Access::kWrite)) {
-      guard = [&policy, &token](const jsonrpc::Method& method) -> std::optional<jsonrpc::Error> {
-        const Access access = method.scope == "write" ? Access::kWrite : Access::kRead;
-        if (policy.allows(access, token)) return std::nullopt;
-        return access_denied();
-      };
-    }
+    const jsonrpc::Guard guard = make_guard(options_.access, token);
     std::string body = dispatcher_.handle(req.body, guard);
     if (body.empty()) {
       res.status = 204;  // only notifications: nothing to answer

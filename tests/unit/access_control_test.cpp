@@ -83,5 +83,29 @@ TEST(PresentedTokenTest, ReadsBearerAndApiTokenHeaders) {
   EXPECT_EQ(presented_token("Bearer", ""), std::nullopt);
 }
 
+TEST(AccessGuardTest, OpenPolicyNeedsNoGuard) {
+  const std::optional<std::string_view> token;
+  EXPECT_FALSE(make_guard(AccessPolicy(), token));
+}
+
+TEST(AccessGuardTest, MethodThatNamesNoScopeIsProtectedAsAWrite) {
+  const AccessPolicy policy(std::nullopt, TokenSet::of({"w"}));
+  const std::optional<std::string_view> none;
+  const std::optional<std::string_view> writer("w");
+  jsonrpc::Method unscoped;
+  unscoped.name = "new_method";
+  jsonrpc::Method read;
+  read.scope = jsonrpc::Scope::kRead;
+
+  const jsonrpc::Guard anonymous = make_guard(policy, none);
+  ASSERT_TRUE(anonymous);
+  const auto refused = anonymous(unscoped);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->code, -32001);
+  EXPECT_EQ(refused->message, "Access denied");
+  EXPECT_FALSE(anonymous(read).has_value());
+  EXPECT_FALSE(make_guard(policy, writer)(unscoped).has_value());
+}
+
 }  // namespace
 }  // namespace gemstone::registry

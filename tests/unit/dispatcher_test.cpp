@@ -728,14 +728,14 @@ class DispatcherGuardTest : public ::testing::Test {
     dispatcher_.add({"write_it", {"x"}, 1, "", [this](const Params&, Allocator&) -> MethodResult {
                        ++runs_;
                        return rapidjson::Value(true);
-                     }, "write"});
+                     }, Scope::kWrite});
     dispatcher_.add({"read_it", {}, 0, "", [this](const Params&, Allocator&) -> MethodResult {
                        ++runs_;
                        return rapidjson::Value(1);
-                     }, "read"});
+                     }, Scope::kRead});
   }
   Guard deny_writes_ = [](const Method& m) -> std::optional<Error> {
-    if (m.scope == "write") return Error{-32001, "Access denied", {}};
+    if (m.scope == Scope::kWrite) return Error{-32001, "Access denied", {}};
     return std::nullopt;
   };
   Dispatcher dispatcher_;

@@ -12,7 +12,7 @@
 #include "gemstone/jsonrpc/dispatcher.hpp"
 #include "gemstone/jsonrpc/json.hpp"
 #include "registry/store/memory_store.hpp"
-#include "registry/api/registry_errors.hpp"
+#include "gemstone/registry_protocol.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -506,7 +506,7 @@ TEST_F(MethodsTest, FullRegistryRefusesNewInstances) {
   ok("ping", R"(["a","h",1])");
   auto response = call("ping", R"(["b","h",1])");
   ASSERT_TRUE(response["error"].IsObject()) << jsonrpc::to_json(response);
-  EXPECT_EQ(response["error"]["code"].GetInt(), kRegistryFull);
+  EXPECT_EQ(response["error"]["code"].GetInt(), registry_protocol::kRegistryFull);
   EXPECT_STREQ(response["error"]["message"].GetString(), "Registry full");
   EXPECT_EQ(pings_, 1);
   auto renewed = ok("ping", R"(["a","h",1])");

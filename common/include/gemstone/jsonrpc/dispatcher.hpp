@@ -49,6 +49,11 @@ class Params {
 using MethodResult = Result<rapidjson::Value, Error>;
 using Handler = std::function<MethodResult(const Params&, Allocator&)>;
 
+/// What a method does to the server's state, for a Guard to decide on (the
+/// dispatcher itself gives it no meaning). A method that does not say is a
+/// write: forgetting the scope must protect a method, never expose it.
+enum class Scope { kRead, kWrite };
+
 struct Method {
   std::string name;
   /// Parameter names in positional order; named params bind by these names.
@@ -57,9 +62,7 @@ struct Method {
   std::size_t required = 0;
   std::string description;  ///< shown to users, e.g. by get_service_specs
   Handler handler;
-  /// A free-form class of the method (e.g. "read", "write") for a Guard to
-  /// decide on; the dispatcher itself gives it no meaning.
-  std::string scope = {};
+  Scope scope = Scope::kWrite;
 };
 
 /// Decides, per call, whether a method may run for this request (access
