@@ -10,27 +10,42 @@
 namespace gemstone::jsonrpc {
 
 // Writes response objects into one buffer, a batch as an array. Tracks how
-// many responses were written so an all-notification batch yields nothing.
+// many responses were written so an all-notification batch yields nothing,
+// and keeps the body within max_response_bytes: a result that would pass it
+// is taken back and replaced by a kResponseTooLarge error.
 class Dispatcher::Writer {
  public:
-  explicit Writer(ResponseStyle style) : style_(style), json_(buffer_) {}
+  Writer(ResponseStyle style, std::size_t max_bytes)
+      : style_(style), max_bytes_(max_bytes), json_(buffer_) {}
 
-  void start_batch() { json_.StartArray(); }
+  void start_batch() {
+    batch_ = true;
+    json_.StartArray();
+  }
   void end_batch() { json_.EndArray(); }
 
-  void result(const rapidjson::Value& result, const rapidjson::Value* id) {
-    start(id);
-    json_.Key("result");
-    result.Accept(json_);
-    if (style_ == ResponseStyle::kGemstone) {
-      json_.Key("error");
-      json_.Null();
+  void result(const rapidjson::Value& result, const rapidjson::Value* id, std::string_view id_text) {
+    const std::size_t before = buffer_.GetSize();
+    if (!over_) {
+      start();
+      json_.Key("result");
+      result.Accept(json_);
+      if (style_ == ResponseStyle::kGemstone) {
+        json_.Key("error");
+        json_.Null();
+      }
+      finish(id, id_text);
+      if (max_bytes_ == 0 || buffer_.GetSize() <= max_bytes_) return;
+      over_ = true;
+      take_back(before);
     }
-    finish(id);
+    error(Error{kResponseTooLarge, "Response too large",
+                "{\"limit\":" + std::to_string(max_bytes_) + "}"},
+          id, id_text);
   }
 
-  void error(const Error& error, const rapidjson::Value* id) {
-    start(id);
+  void error(const Error& error, const rapidjson::Value* id, std::string_view id_text = {}) {
+    start();
     if (style_ == ResponseStyle::kGemstone) {
       json_.Key("result");
       json_.Null();
@@ -46,33 +61,47 @@ class Dispatcher::Writer {
       json_.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
     }
     json_.EndObject();
-    finish(id);
+    finish(id, id_text);
   }
 
   std::size_t count() const { return count_; }
   std::string take() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
 
  private:
-  void start(const rapidjson::Value*) {
+  void start() {
     ++count_;
     json_.StartObject();
     json_.Key("jsonrpc");
     json_.String("2.0", 3);
   }
-  void finish(const rapidjson::Value* id) {
+  void finish(const rapidjson::Value* id, std::string_view id_text) {
     json_.Key("id");
-    if (id != nullptr) {
-      id->Accept(json_);
-    } else {
+    if (id == nullptr) {
       json_.Null();
+    } else if (!id_text.empty()) {
+      json_.RawValue(id_text.data(), id_text.size(), rapidjson::kNumberType);
+    } else {
+      id->Accept(json_);
     }
     json_.EndObject();
   }
 
+  // Drops what was written since `size`. Inside a batch the writer still
+  // counts the dropped element, which only means the next one gets the
+  // comma the dropped one had; a single response starts over.
+  void take_back(std::size_t size) {
+    --count_;
+    buffer_.Pop(buffer_.GetSize() - size);
+    if (!batch_) json_.Reset(buffer_);
+  }
+
   ResponseStyle style_;
+  std::size_t max_bytes_;
   rapidjson::StringBuffer buffer_;
   rapidjson::Writer<rapidjson::StringBuffer> json_;
   std::size_t count_ = 0;
+  bool batch_ = false;
+  bool over_ = false;
 };
 
 Dispatcher::Dispatcher(DispatcherOptions options) : options_(options) {}
@@ -101,14 +130,18 @@ void Dispatcher::observe(std::string_view method, int code) const {
 }
 
 std::string Dispatcher::handle(std::string_view body, const Guard& guard) const {
-  Writer out(options_.style);
-  auto parsed = parse_json(body, options_.max_depth);
+  Writer out(options_.style, options_.max_response_bytes);
+  auto parsed = parse_request_body(body, options_.max_depth);
   if (!parsed.ok()) {
     out.error(parsed.error(), nullptr);
     observe({}, parsed.error().code);
     return out.take();
   }
-  const rapidjson::Document& doc = parsed.value();
+  const rapidjson::Document& doc = parsed.value().doc;
+  const std::vector<std::string>& id_texts = parsed.value().id_texts;
+  auto id_text = [&id_texts](std::size_t i) {
+    return i < id_texts.size() ? std::string_view(id_texts[i]) : std::string_view();
+  };
   if (doc.IsArray()) {
     if (doc.Empty()) {
       out.error(Error::invalid_request("empty batch"), nullptr);
@@ -124,16 +157,16 @@ std::string Dispatcher::handle(std::string_view body, const Guard& guard) const 
       return out.take();
     }
     out.start_batch();
-    for (const auto& request : doc.GetArray()) handle_one(request, guard, out);
+    for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) handle_one(doc[i], id_text(i), guard, out);
     out.end_batch();
   } else {
-    handle_one(doc, guard, out);
+    handle_one(doc, id_text(0), guard, out);
   }
   return out.count() == 0 ? std::string() : out.take();
 }
 
 std::string Dispatcher::error_response(const Error& error) const {
-  Writer out(options_.style);
+  Writer out(options_.style, 0);
   out.error(error, nullptr);
   return out.take();
 }
@@ -146,8 +179,8 @@ bool valid_id(const rapidjson::Value& id) {
 
 }  // namespace
 
-void Dispatcher::handle_one(const rapidjson::Value& request, const Guard& guard,
-                            Writer& out) const {
+void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id_text,
+                            const Guard& guard, Writer& out) const {
   if (!request.IsObject()) {
     out.error(Error::invalid_request("a request must be an object"), nullptr);
     observe({}, kInvalidRequest);
@@ -164,14 +197,17 @@ void Dispatcher::handle_one(const rapidjson::Value& request, const Guard& guard,
   // Only a valid request without an id is a notification: an invalid one is
   // answered whatever its id (JSON-RPC 2.0, section 6 example `{"foo": "boo"}`).
   auto invalid = [&](const Error& error) {
-    out.error(error, id);
+    out.error(error, id, id_text);
     observe({}, error.code);
   };
   // Errors in a notification are not answered (section 4.1), but are observed.
   auto fail = [&](const Error& error, std::string_view method) {
-    if (!is_notification) out.error(error, id);
+    if (!is_notification) out.error(error, id, id_text);
     observe(method, error.code);
   };
+  if (auto repeated = find_repeated_member(request)) {
+    return invalid(Error::invalid_request("member \"" + *repeated + "\" appears twice"));
+  }
 
   const auto version = request.FindMember("jsonrpc");
   if (version == request.MemberEnd() || !version->value.IsString() ||
@@ -190,6 +226,9 @@ void Dispatcher::handle_one(const rapidjson::Value& request, const Guard& guard,
     params = &params_member->value;
     if (!params->IsObject() && !params->IsArray()) {
       return invalid(Error::invalid_request("\"params\" must be an array or an object"));
+    }
+    if (auto key = find_duplicate_key(*params)) {
+      return invalid(Error::invalid_params(*key, "appears twice in one object"));
     }
   }
   const auto found = index_.find(name);
@@ -210,7 +249,7 @@ void Dispatcher::handle_one(const rapidjson::Value& request, const Guard& guard,
   try {
     MethodResult result = method.handler(bound.value(), scratch);
     if (!result.ok()) return fail(result.error(), method.name);
-    if (!is_notification) out.result(result.value(), id);
+    if (!is_notification) out.result(result.value(), id, id_text);
     observe(method.name, 0);
   } catch (const std::exception& e) {
     fail(Error::internal_error(e.what()), method.name);

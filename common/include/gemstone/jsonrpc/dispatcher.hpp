@@ -80,10 +80,19 @@ enum class ResponseStyle {
   kStrict,
 };
 
+/// A result that would make the response body larger than
+/// DispatcherOptions::max_response_bytes is answered with this error instead
+/// (message "Response too large", data {"limit": bytes}).
+inline constexpr int kResponseTooLarge = -32005;
+
 struct DispatcherOptions {
   ResponseStyle style = ResponseStyle::kGemstone;
   unsigned max_depth = kDefaultMaxDepth;  ///< JSON nesting limit of a request body
   std::size_t max_batch = 100;            ///< larger batches get one -32600 error
+  /// The most bytes one response body may take; 0: no limit. In a batch,
+  /// every result past the limit becomes a kResponseTooLarge error (the
+  /// calls still run), so one small request cannot make a huge answer.
+  std::size_t max_response_bytes = 16 * 1024 * 1024;
 };
 
 /// What one call came to, for metrics and access logs.
@@ -104,7 +113,9 @@ class Dispatcher {
   /// Handles one request body: a single request or a batch. Returns the
   /// response body, or an empty string when nothing is to be sent back
   /// (only notifications). Never throws: an exception escaping a handler
-  /// becomes -32603.
+  /// becomes -32603. A request object with a member named twice (at any
+  /// depth) is refused: -32600 when the request's own members repeat, -32602
+  /// inside its params. Numeric ids are echoed as sent, digit for digit.
   std::string handle(std::string_view body, const Guard& guard = {}) const;
 
   /// A response body carrying `error` with a null id, in this dispatcher's
@@ -120,7 +131,8 @@ class Dispatcher {
 
  private:
   class Writer;
-  void handle_one(const rapidjson::Value& request, const Guard& guard, Writer& out) const;
+  void handle_one(const rapidjson::Value& request, std::string_view id_text, const Guard& guard,
+                  Writer& out) const;
   Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
   void observe(std::string_view method, int code) const;
 
