@@ -176,13 +176,14 @@ def clean_env():
             if not k.startswith("GEMSTONE_REGISTRY_") and k != "SPDLOG_LEVEL"}
 
 
-def start_registry(build, tmp, ttl):
+def start_registry(build, tmp, ttl, extra=()):
     config = os.path.join(tmp, "registry.toml")
     open(config, "w").close()
     proc = children.start([REGISTRY or os.path.join(build, "registry", "gemstone-registry"), "--host", "127.0.0.1",
-                           "--port", "0", "--ttl", str(ttl), "--config", config, "--log-level", "info"],
+                           "--port", "0", "--ttl", str(ttl), "--config", config, "--log-level", "info",
+                           *extra],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env())
-    m = wait_for_line(proc, r"listening on (http://127\.0\.0\.1:\d+/api)", "gemstone-registry")
+    m = wait_for_line(proc, r"listening on (https?://127\.0\.0\.1:\d+/api)", "gemstone-registry")
     return Server("registry", m.group(1), proc, proc.pid)
 
 
@@ -613,6 +614,172 @@ def section_slow_clients(args, tmp, report, verdicts):
                      failures == 0 and worst_ms < 1000.0, "worst %.2f ms, %d failed" % (worst_ms, failures)))
 
 
+def self_signed_pair(tmp):
+    """A throw-away certificate for 127.0.0.1, made with the openssl command."""
+    cert, key = os.path.join(tmp, "bench-cert.pem"), os.path.join(tmp, "bench-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def raise_fd_limit(wanted):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def timed_ping(host, port, context=None, chunked=False, timeout=5.0):
+    """One ping on a new connection (TLS when `context`); seconds, or None on failure."""
+    import socket
+    body = b'{"jsonrpc":"2.0","method":"ping","params":["hostile.bench","10.9.9.9",9],"id":1}'
+    if chunked:
+        framing = b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+    else:
+        framing = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    request = b"POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n" + framing
+    began = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            sock = context.wrap_socket(raw, server_hostname="127.0.0.1") if context else raw
+            sock.sendall(request)
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        if not answer.startswith(b"HTTP/1.1 200"):
+            return None
+    except OSError:
+        return None
+    return time.monotonic() - began
+
+
+def section_hostile_clients(args, tmp, report, verdicts):
+    """Slow bodies (plain and TLS), slow TLS handshakes and clients that never
+    read their answers, held open while new TLS and chunked pings are timed;
+    the daemon's memory during the attack and after it."""
+    import socket
+    import ssl
+    import threading
+    slow_plain, slow_tls, handshakes, non_readers, pings = 1000, 800, 200, 200, 20
+    have = raise_fd_limit(slow_plain + slow_tls + handshakes + non_readers + 256)
+    if have < slow_plain + slow_tls + handshakes + non_readers + 64:
+        scale = have / float(slow_plain + slow_tls + handshakes + non_readers + 256)
+        slow_plain, slow_tls = int(slow_plain * scale), int(slow_tls * scale)
+        handshakes, non_readers = int(handshakes * scale), int(non_readers * scale)
+    cert, key = self_signed_pair(tmp)
+    plain = start_registry(args.build, tmp, ttl=90)
+    tls = start_registry(args.build, tmp, ttl=90, extra=("--tls-cert", cert, "--tls-key", key))
+    phost, pport = re.match(r"https?://([^:/]+):(\d+)/api", plain.url).groups()
+    thost, tport = re.match(r"https?://([^:/]+):(\d+)/api", tls.url).groups()
+    pport, tport = int(pport), int(tport)
+    client_tls = ssl.create_default_context(cafile=cert)
+    # Instances with long fields, so that one locate_service("*") answer is large.
+    fill = '{"jsonrpc":"2.0","method":"ping","params":["fill.%04d.%s","10.0.0.1",%d]}'
+    batch = "[" + ",".join(fill % (i, "n" * 180, 1000 + i) for i in range(100)) + "]"
+    for round_ in range(25):
+        post(plain.url, batch.replace("fill.", "fill%d." % round_))
+    locate = b'{"jsonrpc":"2.0","method":"locate_service","params":["*"],"id":1}'
+    locate_request = (b"POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(locate) + locate)
+    body_head = (b"POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100000\r\n\r\n")
+    held, stop = [], threading.Event()
+    rows, ok = [], True
+    try:
+        before = {"plain": memory_kib(plain.proc.pid), "tls": memory_kib(tls.proc.pid)}
+        for _ in range(slow_plain):
+            s = socket.create_connection((phost, pport), timeout=5)
+            s.sendall(body_head)
+            held.append(s)
+        for _ in range(slow_tls):
+            s = client_tls.wrap_socket(socket.create_connection((thost, tport), timeout=5),
+                                       server_hostname="127.0.0.1")
+            s.sendall(body_head)
+            held.append(s)
+        for _ in range(handshakes):  # TCP open, TLS never started
+            held.append(socket.create_connection((thost, tport), timeout=5))
+        readers = []
+        for _ in range(non_readers):  # ask for large answers, never read them
+            s = socket.create_connection((phost, pport), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            try:
+                s.setblocking(False)
+                s.send(locate_request * 8)
+            except OSError:
+                pass
+            readers.append(s)
+        held.extend(readers)
+
+        def trickle():
+            while not stop.wait(1.0):
+                for s in held[:slow_plain + slow_tls]:
+                    try:
+                        s.send(b" ")
+                    except (OSError, ssl.SSLError):
+                        pass
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        time.sleep(1.0)
+        tls_waits, chunked_waits, failures = [], [], 0
+        for _ in range(pings):
+            for waits, host, port, ctx, chunked in ((tls_waits, thost, tport, client_tls, False),
+                                                    (chunked_waits, phost, pport, None, True)):
+                took = timed_ping(host, port, ctx, chunked)
+                if took is None:
+                    failures += 1
+                    took = 5.0
+                waits.append(took)
+            time.sleep(0.05)
+        during = {"plain": memory_kib(plain.proc.pid), "tls": memory_kib(tls.proc.pid)}
+        stop.set()
+        thread.join(timeout=5)
+    finally:
+        stop.set()
+        for s in held:
+            try:
+                s.close()
+            except OSError:
+                pass
+    time.sleep(2.0)
+    after = {"plain": memory_kib(plain.proc.pid), "tls": memory_kib(tls.proc.pid)}
+    children.stop(plain.proc)
+    children.stop(tls.proc)
+    worst_tls, worst_chunked = max(tls_waits) * 1000.0, max(chunked_waits) * 1000.0
+    report.append("### Hostile clients: slow bodies, slow handshakes, clients that do not read\n")
+    report.append("%d plain and %d TLS connections each send a head announcing a 100,000-byte body, then 1 byte/s; "
+                  "%d TLS connections never start their handshake; %d connections pipeline 8 "
+                  "`locate_service(\"*\")` (about 0.5 MB each) and never read. Meanwhile %d new TLS pings and %d "
+                  "new chunked pings, each on its own connection.\n"
+                  % (slow_plain, slow_tls, handshakes, non_readers, pings, pings))
+    report.append(table(["ping", "median", "worst", "failed"],
+                        [["TLS", "%.2f ms" % (sorted(tls_waits)[len(tls_waits) // 2] * 1000.0), "%.2f ms" % worst_tls, ""],
+                         ["chunked", "%.2f ms" % (sorted(chunked_waits)[len(chunked_waits) // 2] * 1000.0),
+                          "%.2f ms" % worst_chunked, failures]]))
+    report.append("")
+    report.append(table(["daemon", "VmRSS before", "VmRSS during", "VmHWM", "VmRSS 2 s after", "threads"],
+                        [[name, "%d KiB" % before[name]["VmRSS"], "%d KiB" % during[name]["VmRSS"],
+                          "%d KiB" % after[name]["VmHWM"], "%d KiB" % after[name]["VmRSS"],
+                          during[name]["Threads"]] for name in ("plain", "tls")]))
+    report.append("")
+    log("hostile clients: worst TLS ping %.2f ms, worst chunked ping %.2f ms, %d failed; RSS plain %d->%d KiB"
+        % (worst_tls, worst_chunked, failures, during["plain"]["VmRSS"], after["plain"]["VmRSS"]))
+    verdicts.append(("with %d slow bodies (plain and TLS), %d idle handshakes and %d non-reading clients, a new TLS "
+                     "ping and a new chunked ping each answered within 1 s"
+                     % (slow_plain + slow_tls, handshakes, non_readers),
+                     failures == 0 and max(worst_tls, worst_chunked) < 1000.0,
+                     "worst TLS %.2f ms, chunked %.2f ms, %d failed" % (worst_tls, worst_chunked, failures)))
+    verdicts.append(("memory given back after the attack (VmRSS 2 s after within 64 MiB of before)",
+                     after["plain"]["VmRSS"] - before["plain"]["VmRSS"] < 64 * 1024,
+                     "plain %d -> %d KiB" % (before["plain"]["VmRSS"], after["plain"]["VmRSS"])))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
@@ -624,6 +791,8 @@ def main():
     parser.add_argument("--command", default="tests/bench/run.sh", help="the command line, for the record")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved wrk rounds per server and row")
     parser.add_argument("--registry", help="measure this gemstone-registry binary instead of the build's")
+    parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "micro", "cli"],
+                        action="append", help="run only these sections (repeatable)")
     args = parser.parse_args()
     if args.quick:
         args.duration = min(args.duration, 2)
@@ -639,14 +808,15 @@ def main():
     report, verdicts = [], []
     try:
         with tempfile.TemporaryDirectory(prefix="gemstone-bench.") as tmp:
-            section_http(args, tmp, report, verdicts)
-            section_100k(args, tmp, report, verdicts)
-            section_expiry(args, tmp, report, verdicts)
-            section_slow_clients(args, tmp, report, verdicts)
+            sections = [("http", section_http), ("100k", section_100k), ("expiry", section_expiry),
+                        ("slow", section_slow_clients), ("hostile", section_hostile_clients)]
             if not args.skip_micro:
-                section_micro(args, report)
+                sections.append(("micro", lambda a, _tmp, r, _v: section_micro(a, r)))
             if not args.skip_cli:
-                section_cli(args, tmp, report, verdicts)
+                sections.append(("cli", section_cli))
+            for name, run in sections:
+                if not args.only or name in args.only:
+                    run(args, tmp, report, verdicts)
     finally:
         children.stop_all()
     load_after = os.getloadavg()

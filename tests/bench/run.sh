@@ -2,6 +2,7 @@
 # The registry benchmark, in one command (see tests/bench/README-section.md):
 #
 #   tests/bench/run.sh [--quick] [--duration S] [--no-results] [--skip-micro] [--skip-cli]
+#                      [--only http|100k|expiry|slow|hostile|micro|cli]...
 #
 # Installs what is missing (Debian 12: wrk, nginx, libbenchmark-dev, the
 # build dependencies), builds Release binaries in ./build-bench (override
@@ -20,7 +21,7 @@ command_line="tests/bench/run.sh${*:+ $*}"
 packages=(
   cmake g++ make pkg-config
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
-  libgtest-dev libbenchmark-dev python3 curl wrk nginx
+  libgtest-dev libbenchmark-dev python3 curl wrk nginx openssl
 )
 
 install_missing() {
