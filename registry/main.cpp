@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -26,6 +25,7 @@
 #include "gemstone/version.hpp"
 #include "registry/http/http_server.hpp"
 #include "registry/daemon/logging.hpp"
+#include "registry/daemon/options_from_config.hpp"
 #include "registry/store/memory_store.hpp"
 #include "registry/api/registry_methods.hpp"
 #include "registry/metrics.hpp"
@@ -225,38 +225,13 @@ int main(int argc, char** argv) {
 
   // 4. Listen.
   const auto started = Clock::now();
-  reg::HttpServerOptions http;
-  http.host = config.host;
-  http.port = config.port;
-  http.max_body_bytes = config.max_body_bytes;
-  http.max_threads = config.max_threads;
-  http.min_threads = std::min<std::size_t>(4, config.max_threads);
-  http.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout);
-  http.access_log = config.access_log;
-  if (config.tls_cert.empty() != config.tls_key.empty()) {
-    spdlog::error("tls_cert and tls_key must be given together");
+  auto http = reg::http_server_options_from(config);
+  if (!http.ok()) {
+    spdlog::error("{}", http.error());
     return 2;
   }
-  http.max_header_bytes = config.max_header_bytes;
-  http.tls_cert = config.tls_cert;
-  http.tls_key = config.tls_key;
-  // Token files are read once, here: a missing or empty one stops the start.
-  std::optional<reg::TokenSet> read_tokens, write_tokens;
-  for (auto [key, path, into] : {std::tuple{"read_token_file", &config.read_token_file, &read_tokens},
-                                 std::tuple{"write_token_file", &config.write_token_file, &write_tokens}}) {
-    if (path->empty()) continue;
-    auto tokens = reg::TokenSet::load(*path);
-    if (!tokens.ok()) {
-      spdlog::error("{}: {}", key, tokens.error());
-      return 2;
-    }
-    spdlog::info("{}: {} token{} from {}", key, tokens.value().size(),
-                 tokens.value().size() == 1 ? "" : "s", *path);
-    *into = std::move(tokens).value();
-  }
-  http.access = reg::AccessPolicy(std::move(read_tokens), std::move(write_tokens));
   reg::HttpServer server(
-      http, dispatcher, metrics,
+      std::move(http).value(), dispatcher, metrics,
       [&store, started] {
         const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
         char body[160];
@@ -274,13 +249,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The methods are added once the port is known, for get_service_specs.
-  reg::MethodsOptions methods_options;
-  methods_options.ttl_seconds = config.ttl;
-  methods_options.host = config.host;
-  methods_options.port = server.bound_port();
-  methods_options.max_name_length = config.max_name_length;
-  methods_options.max_host_length = config.max_host_length;
-  reg::add_registry_methods(dispatcher, store, methods_options,
+  reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
                             {[&metrics, &changes] {
                                metrics.record_ping();
                                changes.fetch_add(1, std::memory_order_relaxed);
