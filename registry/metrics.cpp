@@ -145,7 +145,7 @@ std::string Metrics::render(const Gauges& gauges) const {
         "Time of the last successful write of the state file since the Unix epoch (0: never).",
         state_last_save_seconds_.load(std::memory_order_relaxed));
   gauge("gemstone_registry_state_restored_instances",
-        "Instances read back from the state file at start.",
+        "Instances the store took from the state file at start.",
         static_cast<double>(state_restored_.load(std::memory_order_relaxed)));
   gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
         start_time_seconds_);

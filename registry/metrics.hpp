@@ -31,7 +31,7 @@ class Metrics {
   void record_expired(std::uint64_t n) { expirations_.fetch_add(n, std::memory_order_relaxed); }
   /// One attempt to write the state file; `wall_seconds` is when (Unix time).
   void record_state_save(bool ok, double wall_seconds);
-  /// Instances read back from the state file at start.
+  /// Instances the store took from the state file at start.
   void record_state_restored(std::uint64_t n) { state_restored_.store(n, std::memory_order_relaxed); }
 
   struct Gauges {
@@ -42,6 +42,11 @@ class Metrics {
   std::string render(const Gauges& gauges) const;
 
   std::uint64_t expirations() const { return expirations_.load(std::memory_order_relaxed); }
+  std::uint64_t state_saves() const { return state_saves_.load(std::memory_order_relaxed); }
+  std::uint64_t state_save_failures() const {
+    return state_save_failures_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t state_restored() const { return state_restored_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr std::size_t kOutcomes = 9;

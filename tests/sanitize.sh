@@ -3,7 +3,7 @@
 #   address,undefined  every unit and integration test (the daemon under test
 #                      is built with the same sanitizers)
 #   thread             the concurrent component tests (store, task queue,
-#                      dispatcher)
+#                      dispatcher, the daemon's periodic tasks)
 # Any sanitizer report fails the run (-fno-sanitize-recover, halt_on_error).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,5 +28,5 @@ cmake --build "$here/build-asan" -j "$jobs"
 echo "== thread: concurrent component tests"
 configure "$here/build-tsan" thread
 cmake --build "$here/build-tsan" -j "$jobs" --target unit_tests
-"$here/build-tsan/tests/unit_tests" --gtest_filter='MemoryStore*:*Concurren*:ElasticTaskQueue*:Dispatcher*' \
+"$here/build-tsan/tests/unit_tests" --gtest_filter='MemoryStore*:*Concurren*:ElasticTaskQueue*:Dispatcher*:PeriodicTask*:ExpirySweeper*:StateSaver*' \
   --gtest_brief=1

@@ -10,13 +10,16 @@
 
 namespace gemstone::registry {
 
+/// What the methods need to know. The configurable fields have no defaults
+/// here: the daemon fills them from its configuration
+/// (methods_options_from in registry/daemon/options_from_config.hpp).
 struct MethodsOptions {
-  double ttl_seconds = 90.0;
-  std::string host = "127.0.0.1";  ///< where the registry listens, for get_service_specs
-  int port = 8000;
+  double ttl_seconds{};
+  std::string host;  ///< where the registry listens, for get_service_specs
+  int port{};
+  std::size_t max_name_length{};  ///< characters; at most the protocol's 255
+  std::size_t max_host_length{};  ///< characters; at most the protocol's 253
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
-  std::size_t max_name_length = 255;  ///< characters; at most the contract's 255
-  std::size_t max_host_length = 253;  ///< characters; at most the contract's 253
 };
 
 /// Counters the methods keep up to date (for /metrics); optional.

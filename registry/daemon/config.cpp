@@ -2,11 +2,15 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
@@ -18,16 +22,22 @@ namespace {
 
 constexpr const char* kDefaultConfigFile = "/etc/gemstone/registry.toml";
 
-using Setter = std::function<std::optional<std::string>(Config&, const std::string&)>;
-using Getter = std::function<std::string(const Config&)>;
+// Where an option's value goes in Config, with its bounds: `set` parses the
+// text a flag, the environment or the file carries (nullopt, or why it is
+// refused), `get` renders the value as TOML.
+struct Field {
+  std::string type;  // for --help: "SECONDS", "N", "true|false", ...
+  std::function<std::optional<std::string>(Config&, const std::string&)> set;
+  std::function<std::string(const Config&)> get;
+};
 
-// One row per option: the flag, the environment variable and the TOML key
-// are all derived from `name`.
+// One row per option; its flag, environment variable and TOML key all
+// follow from `name`, and Config() starts from `default_text`.
 struct Option {
-  std::string name;  // snake_case; flag --kebab-case, env GEMSTONE_REGISTRY_UPPER
-  std::string help;
-  Setter set;
-  Getter get;
+  const char* name;          // snake_case; flag --kebab-case, env GEMSTONE_REGISTRY_UPPER
+  const char* default_text;  // as a flag would carry it
+  const char* help;
+  Field field;
   const char* alias_env = nullptr;  // another environment name, below ours in precedence
 };
 
@@ -49,44 +59,6 @@ std::optional<long long> to_integer(const std::string& text) {
   return v;
 }
 
-Setter integer_setter(long long min, long long max, std::function<void(Config&, long long)> apply) {
-  return [=](Config& c, const std::string& text) -> std::optional<std::string> {
-    auto v = to_integer(text);
-    if (!v || *v < min || *v > max) {
-      return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-    }
-    apply(c, *v);
-    return std::nullopt;
-  };
-}
-
-Setter boolean_setter(std::function<void(Config&, bool)> apply) {
-  return [=](Config& c, const std::string& text) -> std::optional<std::string> {
-    if (text == "true" || text == "1" || text == "yes" || text == "on") {
-      apply(c, true);
-    } else if (text == "false" || text == "0" || text == "no" || text == "off") {
-      apply(c, false);
-    } else {
-      return "must be true or false";
-    }
-    return std::nullopt;
-  };
-}
-
-Setter seconds_setter(double max, std::string max_text,
-                      std::function<void(Config&, double)> apply) {
-  return [=](Config& c, const std::string& text) -> std::optional<std::string> {
-    errno = 0;
-    char* end = nullptr;
-    const double d = std::strtod(text.c_str(), &end);
-    if (text.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d <= 0 || d > max) {
-      return "must be a number of seconds greater than 0 (at most " + max_text + ")";
-    }
-    apply(c, d);
-    return std::nullopt;
-  };
-}
-
 std::string format_double(double v) {
   std::ostringstream out;
   out << v;
@@ -95,121 +67,156 @@ std::string format_double(double v) {
   return s;
 }
 
+// Any string; `may_be_empty` false refuses "".
+Field text(std::string Config::*member, std::string type, bool may_be_empty = true) {
+  return {std::move(type),
+          [=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (!may_be_empty && v.empty()) return "must not be empty";
+            c.*member = v;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return quote(c.*member); }};
+}
+
+// One of `choices`, each a name and the value it stands for.
+template <class T>
+Field one_of(T Config::*member, std::vector<std::pair<std::string, T>> choices) {
+  std::string type;
+  std::string listed;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    type += (i == 0 ? "" : "|") + choices[i].first;
+    listed += (i == 0 ? "" : ", ") + choices[i].first;
+  }
+  const std::string why = choices.size() == 2
+                              ? "must be " + choices[0].first + " or " + choices[1].first
+                              : "must be one of " + listed;
+  return {type,
+          [=](Config& c, const std::string& v) -> std::optional<std::string> {
+            for (const auto& [name, value] : choices) {
+              if (name == v) {
+                c.*member = value;
+                return std::nullopt;
+              }
+            }
+            return why;
+          },
+          [=](const Config& c) {
+            for (const auto& [name, value] : choices) {
+              if (c.*member == value) return quote(name);
+            }
+            return quote("");
+          }};
+}
+
+Field one_of(std::string Config::*member, const std::vector<std::string>& choices) {
+  std::vector<std::pair<std::string, std::string>> same;
+  for (const auto& choice : choices) same.emplace_back(choice, choice);
+  return one_of<std::string>(member, std::move(same));
+}
+
+template <class T>
+Field integer(T Config::*member, long long min, long long max, std::string type = "N") {
+  return {std::move(type),
+          [=](Config& c, const std::string& text) -> std::optional<std::string> {
+            auto v = to_integer(text);
+            if (!v || *v < min || *v > max) {
+              return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+            }
+            c.*member = static_cast<T>(*v);
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::to_string(c.*member); }};
+}
+
+Field boolean(bool Config::*member) {
+  return {"true|false",
+          [=](Config& c, const std::string& text) -> std::optional<std::string> {
+            if (text == "true" || text == "1" || text == "yes" || text == "on") {
+              c.*member = true;
+            } else if (text == "false" || text == "0" || text == "no" || text == "off") {
+              c.*member = false;
+            } else {
+              return "must be true or false";
+            }
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::string(c.*member ? "true" : "false"); }};
+}
+
+// Seconds as a positive number, fractions allowed.
+Field seconds(double Config::*member, double max, std::string max_text) {
+  return {"SECONDS",
+          [=](Config& c, const std::string& text) -> std::optional<std::string> {
+            errno = 0;
+            char* end = nullptr;
+            const double d = std::strtod(text.c_str(), &end);
+            if (text.empty() || errno != 0 || *end != '\0' || !std::isfinite(d) || d <= 0 ||
+                d > max) {
+              return "must be a number of seconds greater than 0 (at most " + max_text + ")";
+            }
+            c.*member = d;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return format_double(c.*member); }};
+}
+
+// The only place a registry option's default is written.
 const std::vector<Option>& options() {
+  using jsonrpc::ResponseStyle;
   static const std::vector<Option> table = {
-      {"host", "Address to listen on (IPv4 or IPv6 literal, or a name)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v.empty()) return "must not be empty";
-         c.host = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.host); }},
-      {"port", "TCP port to listen on (0 picks a free one)",
-       integer_setter(0, 65535, [](Config& c, long long v) { c.port = static_cast<int>(v); }),
-       [](const Config& c) { return std::to_string(c.port); }},
-      {"ttl", "Seconds an instance stays registered without a ping (fractions allowed)",
-       seconds_setter(31536000, "one year", [](Config& c, double v) { c.ttl = v; }),
-       [](const Config& c) { return format_double(c.ttl); }},
-      {"log_level", "trace, debug, info, warn or error",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error") {
-           return "must be one of trace, debug, info, warn, error";
-         }
-         c.log_level = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.log_level); }, "SPDLOG_LEVEL"},
-      {"response_style",
+      {"host", "127.0.0.1", "Address to listen on (IPv4 or IPv6 literal, or a name)",
+       text(&Config::host, "ADDR", false)},
+      {"port", "8000", "TCP port to listen on (0 picks a free one)",
+       integer(&Config::port, 0, 65535)},
+      {"ttl", "90", "Seconds an instance stays registered without a ping (fractions allowed)",
+       seconds(&Config::ttl, 31536000, "one year")},
+      {"log_level", "info", "Least severe log lines written",
+       one_of(&Config::log_level, {"trace", "debug", "info", "warn", "error"}),
+       "SPDLOG_LEVEL"},
+      {"response_style", "gemstone",
        "gemstone (also writes \"error\": null / \"result\": null, as gemstone clients expect) "
        "or strict (JSON-RPC 2.0 to the letter)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v == "gemstone") {
-           c.response_style = jsonrpc::ResponseStyle::kGemstone;
-         } else if (v == "strict") {
-           c.response_style = jsonrpc::ResponseStyle::kStrict;
-         } else {
-           return "must be gemstone or strict";
-         }
-         return std::nullopt;
-       },
-       [](const Config& c) {
-         return quote(c.response_style == jsonrpc::ResponseStyle::kStrict ? "strict" : "gemstone");
-       }},
-      {"access_log", "Log one line per HTTP request",
-       boolean_setter([](Config& c, bool v) { c.access_log = v; }),
-       [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
-      {"max_body_bytes", "Largest request body accepted; larger ones get HTTP 413",
-       integer_setter(64, 256LL * 1024 * 1024,
-                      [](Config& c, long long v) { c.max_body_bytes = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_body_bytes); }},
-      {"max_batch", "Most requests in one JSON-RPC batch",
-       integer_setter(1, 100000,
-                      [](Config& c, long long v) { c.max_batch = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_batch); }},
-      {"max_threads", "Most threads for TLS connections and requests an event loop will not wait for (chunked, 100-continue, over 64 KiB)",
-       integer_setter(1, 65536,
-                      [](Config& c, long long v) { c.max_threads = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_threads); }},
-      {"keep_alive_timeout", "Seconds an idle keep-alive connection is kept open",
-       integer_setter(1, 3600, [](Config& c, long long v) { c.keep_alive_timeout = static_cast<int>(v); }),
-       [](const Config& c) { return std::to_string(c.keep_alive_timeout); }},
-      {"state_file",
+       one_of<ResponseStyle>(&Config::response_style, {{"gemstone", ResponseStyle::kGemstone},
+                                                       {"strict", ResponseStyle::kStrict}})},
+      {"access_log", "false", "Log one line per HTTP request", boolean(&Config::access_log)},
+      {"max_body_bytes", "1048576", "Largest request body accepted; larger ones get HTTP 413",
+       integer(&Config::max_body_bytes, 64, 256LL * 1024 * 1024)},
+      {"max_batch", "100", "Most requests in one JSON-RPC batch",
+       integer(&Config::max_batch, 1, 100000)},
+      {"max_threads", "1024",
+       "Most threads for TLS connections and requests an event loop will not wait for "
+       "(chunked, 100-continue, over 64 KiB)",
+       integer(&Config::max_threads, 1, 65536)},
+      {"keep_alive_timeout", "5", "Seconds an idle keep-alive connection is kept open",
+       integer(&Config::keep_alive_timeout, 1, 3600, "SECONDS")},
+      {"state_file", "",
        "File that keeps the instances across restarts (empty: none; "
        "the package uses /var/lib/gemstone-registry/state.json)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         c.state_file = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.state_file); }},
-      {"state_save_interval", "Seconds between saves of the state file when something changed",
-       seconds_setter(3600, "one hour", [](Config& c, double v) { c.state_save_interval = v; }),
-       [](const Config& c) { return format_double(c.state_save_interval); }},
-      {"max_name_length", "Most characters in a service name (at most the protocol's 255)",
-       integer_setter(1, 255,
-                      [](Config& c, long long v) { c.max_name_length = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_name_length); }},
-      {"max_host_length", "Most characters in an instance's host (at most the protocol's 253)",
-       integer_setter(1, 253,
-                      [](Config& c, long long v) { c.max_host_length = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_host_length); }},
-      {"max_header_bytes",
+       text(&Config::state_file, "FILE")},
+      {"state_save_interval", "5", "Seconds between saves of the state file when something changed",
+       seconds(&Config::state_save_interval, 3600, "one hour")},
+      {"max_name_length", "255", "Most characters in a service name (at most the protocol's 255)",
+       integer(&Config::max_name_length, 1, 255)},
+      {"max_host_length", "253", "Most characters in an instance's host (at most the protocol's 253)",
+       integer(&Config::max_host_length, 1, 253)},
+      {"max_header_bytes", "16384",
        "Most bytes in a request's headers altogether; more gets HTTP 431 (one line is also "
        "limited to 8 KiB by cpp-httplib)",
-       integer_setter(256, 1024 * 1024,
-                      [](Config& c, long long v) { c.max_header_bytes = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_header_bytes); }},
-      {"max_instances", "Most instances held at once; a ping for a new one beyond it gets -32002 Registry full (0: no limit)",
-       integer_setter(0, 100000000,
-                      [](Config& c, long long v) { c.max_instances = static_cast<std::size_t>(v); }),
-       [](const Config& c) { return std::to_string(c.max_instances); }},
-      {"read_token_file",
-       "File of tokens (one per line) that locate_service, list_services and get_service_specs require (empty: open)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         c.read_token_file = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.read_token_file); }},
-      {"write_token_file",
+       integer(&Config::max_header_bytes, 256, 1024 * 1024)},
+      {"max_instances", "100000",
+       "Most instances held at once; a ping for a new one beyond it gets -32002 Registry full "
+       "(0: no limit)",
+       integer(&Config::max_instances, 0, 100000000)},
+      {"read_token_file", "",
+       "File of tokens (one per line) that locate_service, list_services and get_service_specs "
+       "require (empty: open)",
+       text(&Config::read_token_file, "FILE")},
+      {"write_token_file", "",
        "File of tokens (one per line) that ping and unregister require (empty: open)",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         c.write_token_file = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.write_token_file); }},
-      {"tls_cert",
-       "PEM certificate chain: with tls_key, serve HTTPS instead of HTTP",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         c.tls_cert = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.tls_cert); }},
-      {"tls_key",
-       "PEM private key for tls_cert",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         c.tls_key = v;
-         return std::nullopt;
-       },
-       [](const Config& c) { return quote(c.tls_key); }},
+       text(&Config::write_token_file, "FILE")},
+      {"tls_cert", "", "PEM certificate chain: with tls_key, serve HTTPS instead of HTTP",
+       text(&Config::tls_cert, "FILE")},
+      {"tls_key", "", "PEM private key for tls_cert", text(&Config::tls_key, "FILE")},
   };
   return table;
 }
@@ -263,16 +270,49 @@ std::optional<std::string> apply_file(Config& config, const std::string& path) {
     if (option == nullptr) return where + "unknown key '" + name + "'";
     auto text = toml_scalar_text(node);
     if (!text) return where + name + " must be a string, number or boolean";
-    if (auto why = option->set(config, *text)) return where + name + " " + *why;
+    if (auto why = option->field.set(config, *text)) return where + name + " " + *why;
   }
   return std::nullopt;
 }
 
+// "Seconds an instance ... (default 90)": what --help shows for an option.
+std::string help_of(const Option& option) {
+  std::string help = option.help;
+  if (*option.default_text != '\0') help += std::string(" (default ") + option.default_text + ")";
+  return help;
+}
+
+// An error is one line, whatever text a flag or variable carried into it.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (char ch : message) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      out += escaped;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+Config::Config() {
+  for (const auto& option : options()) {
+    if (auto why = option.field.set(*this, option.default_text)) {
+      throw std::logic_error(std::string("default of ") + option.name + " " + *why);
+    }
+  }
+}
 
 std::string render_config(const Config& config) {
   std::string out = "# gemstone-registry " + std::string(kVersion) + " effective configuration\n";
-  for (const auto& o : options()) out += o.name + " = " + o.get(config) + "\n";
+  for (const auto& o : options()) out += std::string(o.name) + " = " + o.field.get(config) + "\n";
   return out;
 }
 
@@ -287,7 +327,8 @@ ConfigOutcome load_config(int argc, char** argv) {
   std::string config_file;
   bool print_config = false;
   app.add_option("--config", config_file,
-                 "TOML config file (default /etc/gemstone/registry.toml when it exists)")
+                 std::string("TOML config file (default ") + kDefaultConfigFile + " when it exists)")
+      ->type_name("FILE")
       ->envname("GEMSTONE_REGISTRY_CONFIG");
   app.add_flag("--print-config", print_config, "Print the effective configuration and exit");
 
@@ -297,7 +338,8 @@ ConfigOutcome load_config(int argc, char** argv) {
   std::vector<CLI::Option*> flags;
   for (auto& [option, value] : given) {
     // The last of a repeated flag wins, as with getopt: wrappers can append overrides.
-    flags.push_back(app.add_option(flag_of(option->name), value, option->help)
+    flags.push_back(app.add_option(flag_of(option->name), value, help_of(*option))
+                        ->type_name(option->field.type)
                         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
   }
 
@@ -312,14 +354,14 @@ ConfigOutcome load_config(int argc, char** argv) {
     outcome.action = ConfigOutcome::Action::kExit;
     return outcome;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "gemstone-registry: " << e.what() << " (see --help)\n";
+    std::cerr << "gemstone-registry: " << one_line(e.what()) << " (see --help)\n";
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
   }
 
   auto fail = [&](const std::string& message) {
-    std::cerr << "gemstone-registry: " << message << "\n";
+    std::cerr << "gemstone-registry: " << one_line(message) << "\n";
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
@@ -348,7 +390,7 @@ ConfigOutcome load_config(int argc, char** argv) {
                                     env_of(option.name)}) {
       const char* env = name.empty() ? nullptr : std::getenv(name.c_str());
       if (env == nullptr) continue;
-      if (auto why = option.set(config, env)) {
+      if (auto why = option.field.set(config, env)) {
         return fail(name + "=" + env + ": " + option.name + " " + *why);
       }
     }
@@ -356,7 +398,7 @@ ConfigOutcome load_config(int argc, char** argv) {
   for (std::size_t i = 0; i < given.size(); ++i) {
     if (flags[i]->count() == 0) continue;
     const Option& option = *given[i].first;
-    if (auto why = option.set(config, given[i].second)) {
+    if (auto why = option.field.set(config, given[i].second)) {
       return fail(flag_of(option.name) + " " + given[i].second + ": " + option.name + " " + *why);
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The daemon's configuration: every option is declared once, in a table in
-// config.cpp, from which its flag, its environment variable
-// (GEMSTONE_REGISTRY_<NAME>) and its config-file key all follow.
+// config.cpp (name, default, help, type and bounds), from which its flag,
+// its environment variable (GEMSTONE_REGISTRY_<NAME>), its config-file key,
+// its line in --help and in --print-config all follow.
 // Precedence: command-line flag > environment > config file > default.
 // SPDLOG_LEVEL is honoured as a second environment name for log_level.
 
@@ -14,27 +15,32 @@
 
 namespace gemstone::registry {
 
+/// Every field but config_file is an option of the table in config.cpp,
+/// the one place its default is written; Config() starts from those.
 struct Config {
-  std::string host = "127.0.0.1";
-  int port = 8000;
-  double ttl = 90.0;
-  std::string log_level = "info";
-  jsonrpc::ResponseStyle response_style = jsonrpc::ResponseStyle::kGemstone;
-  bool access_log = false;
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t max_batch = 100;
-  std::size_t max_threads = 1024;
-  int keep_alive_timeout = 5;
-  std::string state_file;            ///< empty: nothing survives a restart
-  double state_save_interval = 5.0;  ///< seconds between saves when something changed
-  std::size_t max_instances = 100000;  ///< 0: no limit
-  std::size_t max_name_length = 255;
-  std::size_t max_host_length = 253;
-  std::size_t max_header_bytes = 16384;
+  Config();
+
+  std::string host;
+  int port{};
+  double ttl{};  ///< seconds
+  std::string log_level;
+  jsonrpc::ResponseStyle response_style{};
+  bool access_log{};
+  std::size_t max_body_bytes{};
+  std::size_t max_batch{};
+  std::size_t max_threads{};
+  int keep_alive_timeout{};  ///< seconds
+  std::string state_file;        ///< empty: nothing survives a restart
+  double state_save_interval{};  ///< seconds between saves when something changed
+  std::size_t max_instances{};   ///< 0: no limit
+  std::size_t max_name_length{};
+  std::size_t max_host_length{};
+  std::size_t max_header_bytes{};
   std::string read_token_file;   ///< empty: reads are open
   std::string write_token_file;  ///< empty: writes are open
   std::string tls_cert;          ///< with tls_key: serve HTTPS
   std::string tls_key;
+
   std::string config_file;  ///< where file values came from, if any
 };
 

@@ -18,8 +18,8 @@ namespace gemstone::registry::state_file {
 namespace {
 
 constexpr const char* kFormat = "gemstone-registry-state";
-// Far above any real registry (100k instances take about 15 MB); refusing
-// more keeps a wrong path (a disk image, say) from eating the memory.
+// Far above the file of any real registry; refusing more keeps a wrong
+// path (a disk image, say) from eating the memory.
 constexpr off_t kMaxFileBytes = 512LL * 1024 * 1024;
 
 double seconds_since_epoch(std::chrono::system_clock::time_point t) {

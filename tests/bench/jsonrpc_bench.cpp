@@ -11,6 +11,8 @@
 #include "gemstone/jsonrpc/json.hpp"
 #include "registry/store/memory_store.hpp"
 #include "registry/api/registry_methods.hpp"
+#include "registry/daemon/config.hpp"
+#include "registry/daemon/options_from_config.hpp"
 
 namespace {
 
@@ -39,7 +41,7 @@ std::string ping_batch(std::size_t first, std::size_t count) {
 // holding `instances` instances.
 struct Registry {
   explicit Registry(std::size_t instances) {
-    reg::add_registry_methods(dispatcher, store, reg::MethodsOptions{});
+    reg::add_registry_methods(dispatcher, store, reg::methods_options_from(reg::Config(), 8000));
     for (std::size_t first = 0; first < instances; first += 100) {
       dispatcher.handle(ping_batch(first, std::min<std::size_t>(100, instances - first)));
     }

@@ -16,6 +16,8 @@
 #include "gemstone/jsonrpc/json.hpp"
 #include "registry/store/memory_store.hpp"
 #include "registry/api/registry_methods.hpp"
+#include "registry/daemon/config.hpp"
+#include "registry/daemon/options_from_config.hpp"
 
 namespace {
 
@@ -25,8 +27,9 @@ struct Registry {
   gemstone::registry::Clock::time_point now = gemstone::registry::Clock::now();
 
   Registry() {
-    gemstone::registry::MethodsOptions options;
-    options.ttl_seconds = 0.5;
+    gemstone::registry::Config config;
+    config.ttl = 0.5;
+    auto options = gemstone::registry::methods_options_from(config, 8000);
     options.now = [this] { return now; };
     gemstone::registry::add_registry_methods(dispatcher, store, options);
   }

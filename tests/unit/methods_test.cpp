@@ -11,6 +11,8 @@
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
 #include "gemstone/jsonrpc/json.hpp"
+#include "registry/daemon/config.hpp"
+#include "registry/daemon/options_from_config.hpp"
 #include "registry/store/memory_store.hpp"
 #include "gemstone/registry_protocol.hpp"
 
@@ -31,10 +33,10 @@ class MethodsTest : public ::testing::Test {
   void build(double ttl_seconds, std::size_t capacity) {
     store_ = std::make_unique<MemoryStore>(capacity);
     dispatcher_ = std::make_unique<jsonrpc::Dispatcher>();
-    MethodsOptions options;
-    options.ttl_seconds = ttl_seconds;
-    options.host = "10.1.2.3";
-    options.port = 8123;
+    Config config;
+    config.ttl = ttl_seconds;
+    config.host = "10.1.2.3";
+    MethodsOptions options = methods_options_from(config, 8123);
     options.now = [this] { return now_; };
     MethodEvents events;
     events.on_ping = [this] { ++pings_; };

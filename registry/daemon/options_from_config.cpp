@@ -1,0 +1,69 @@
+#include "registry/daemon/options_from_config.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "registry/api/access_control.hpp"
+
+namespace gemstone::registry {
+namespace {
+
+// Not options: fixed properties of how the daemon serves HTTP.
+constexpr std::chrono::seconds kReadTimeout{5};  // most wait for the next bytes of a request
+constexpr std::size_t kEventLoops = 0;           // one per CPU
+constexpr std::size_t kMinThreads = 4;           // kept warm for handed-off requests
+
+// A token file's tokens; logs how many it gave.
+Result<std::optional<TokenSet>, std::string> read_tokens(const char* option,
+                                                         const std::string& path) {
+  if (path.empty()) return std::optional<TokenSet>();
+  auto tokens = TokenSet::load(path);
+  if (!tokens.ok()) return std::string(option) + ": " + tokens.error();
+  spdlog::info("{}: {} token{} from {}", option, tokens.value().size(),
+               tokens.value().size() == 1 ? "" : "s", path);
+  return std::optional<TokenSet>(std::move(tokens).value());
+}
+
+}  // namespace
+
+MethodsOptions methods_options_from(const Config& config, int bound_port) {
+  MethodsOptions options;
+  options.ttl_seconds = config.ttl;
+  options.host = config.host;
+  options.port = bound_port;
+  options.max_name_length = config.max_name_length;
+  options.max_host_length = config.max_host_length;
+  return options;
+}
+
+Result<HttpServerOptions, std::string> http_server_options_from(const Config& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return std::string("tls_cert and tls_key must be given together");
+  }
+  auto read = read_tokens("read_token_file", config.read_token_file);
+  if (!read.ok()) return std::move(read).error();
+  auto write = read_tokens("write_token_file", config.write_token_file);
+  if (!write.ok()) return std::move(write).error();
+
+  HttpServerOptions http;
+  http.host = config.host;
+  http.port = config.port;
+  http.max_body_bytes = config.max_body_bytes;
+  http.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout);
+  http.read_timeout = kReadTimeout;
+  http.event_loops = kEventLoops;
+  http.min_threads = std::min(kMinThreads, config.max_threads);
+  http.max_threads = config.max_threads;
+  http.access_log = config.access_log;
+  http.max_header_bytes = config.max_header_bytes;
+  http.access = AccessPolicy(std::move(read).value(), std::move(write).value());
+  http.tls_cert = config.tls_cert;
+  http.tls_key = config.tls_key;
+  return http;
+}
+
+}  // namespace gemstone::registry

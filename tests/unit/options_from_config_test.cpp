@@ -1,0 +1,79 @@
+#include "registry/daemon/options_from_config.hpp"
+
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.hpp"
+
+namespace gemstone::registry {
+namespace {
+
+using gemstone::testing::TempDir;
+
+TEST(MethodsOptionsFromTest, TakesTheConfiguredValuesAndTheBoundPort) {
+  Config config;
+  config.ttl = 12.5;
+  config.host = "::1";
+  config.port = 0;
+  config.max_name_length = 40;
+  config.max_host_length = 60;
+  const MethodsOptions options = methods_options_from(config, 43210);
+  EXPECT_EQ(options.ttl_seconds, 12.5);
+  EXPECT_EQ(options.host, "::1");
+  EXPECT_EQ(options.port, 43210);
+  EXPECT_EQ(options.max_name_length, 40u);
+  EXPECT_EQ(options.max_host_length, 60u);
+}
+
+TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
+  Config config;
+  config.host = "0.0.0.0";
+  config.port = 9000;
+  config.max_body_bytes = 2048;
+  config.keep_alive_timeout = 30;
+  config.max_threads = 2;
+  config.access_log = true;
+  config.max_header_bytes = 4096;
+  auto options = http_server_options_from(config);
+  ASSERT_TRUE(options.ok()) << options.error();
+  const HttpServerOptions& http = options.value();
+  EXPECT_EQ(http.host, "0.0.0.0");
+  EXPECT_EQ(http.port, 9000);
+  EXPECT_EQ(http.max_body_bytes, 2048u);
+  EXPECT_EQ(http.keep_alive_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(http.max_threads, 2u);
+  EXPECT_LE(http.min_threads, http.max_threads);
+  EXPECT_TRUE(http.access_log);
+  EXPECT_EQ(http.max_header_bytes, 4096u);
+  EXPECT_TRUE(http.tls_cert.empty());
+}
+
+TEST(HttpServerOptionsFromTest, TlsCertAndKeyComeTogether) {
+  Config config;
+  config.tls_cert = "/etc/x/cert.pem";
+  auto options = http_server_options_from(config);
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.error(), "tls_cert and tls_key must be given together");
+}
+
+TEST(HttpServerOptionsFromTest, AMissingTokenFileNamesTheOption) {
+  Config config;
+  config.write_token_file = "/nonexistent/tokens";
+  auto options = http_server_options_from(config);
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.error().rfind("write_token_file: ", 0), 0u) << options.error();
+}
+
+TEST(HttpServerOptionsFromTest, TokenFilesAreRead) {
+  TempDir dir;
+  Config config;
+  config.read_token_file = dir.file("read");
+  std::ofstream(config.read_token_file) << "reader-token-0123456789\n";
+  auto options = http_server_options_from(config);
+  ASSERT_TRUE(options.ok()) << options.error();
+}
+
+}  // namespace
+}  // namespace gemstone::registry
