@@ -4,23 +4,10 @@
 
 #include <cctype>
 
+#include "gemstone/utf8.hpp"
+
 namespace gemstone::registry {
 namespace {
-
-// Decodes the next UTF-8 code point (input was validated by the JSON parser;
-// a stray byte is returned as itself rather than trusted).
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  const std::size_t extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
-  if (extra == 0 || i + extra >= s.size()) {
-    ++i;
-    return b;
-  }
-  char32_t cp = extra == 0 ? b : (b & (0x3F >> extra));
-  for (std::size_t k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  i += 1 + extra;
-  return cp;
-}
 
 bool is_space_or_control(char32_t cp) {
   if (cp <= 0x20 || (cp >= 0x7F && cp <= 0xA0)) return true;
@@ -72,13 +59,15 @@ std::optional<Reason> check_service_name(std::string_view name, std::size_t max_
   if (name.empty()) return Reason("must not be empty");
   std::size_t chars = 0;
   for (std::size_t i = 0; i < name.size();) {
-    const char32_t cp = next_code_point(name, i);
+    const utf8::CodePoint decoded = utf8::decode(name, i);
+    const char32_t cp = decoded.value;
+    i += decoded.length;
     ++chars;
     if (cp == '*' || cp == '?' || cp == '[' || cp == ']') {
       return Reason("must not contain the glob characters * ? [ ]");
     }
     if (is_space_or_control(cp)) return Reason("must not contain whitespace or control characters");
-    if (cp >= 0xD800 && cp <= 0xDFFF) return Reason("must be valid UTF-8");
+    if (utf8::is_escaped_byte(cp)) return Reason("must be valid UTF-8");
   }
   if (chars > max_chars) return Reason("must be at most " + std::to_string(max_chars) + " characters");
   return std::nullopt;
