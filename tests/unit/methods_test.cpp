@@ -266,6 +266,30 @@ TEST_F(MethodsTest, PingRefusesHostWithBadCharacters) {
   expect_ping_refused(R"({"name":"svc","host":"a..b","port":80})", "host");
 }
 
+// The address parser stops at a NUL: "10.0.0.1\0..." once passed as
+// 10.0.0.1 and the CR LF after it was stored and echoed in every answer.
+TEST_F(MethodsTest, PingRefusesControlCharactersInHost) {
+  for (const char* host : {R"(10.0.0.1\u0000\r\nX-Evil: 1)", R"(10.0.0.1\u0000)", R"(::1\u0000)",
+                           R"(10.0.0.1\r\n)", R"(h\nx)", R"(h\u0001)", R"(h\u007f)"}) {
+    expect_ping_refused(std::string(R"({"name":"nul.x","host":")") + host + R"(","port":80})", "host");
+    expect_ping_refused(std::string(R"(["nul.x",")") + host + R"(",80])", "host");
+  }
+}
+
+TEST_F(MethodsTest, PingRefusesControlCharactersInUrl) {
+  for (const char* url : {R"(http://10.0.0.1\u0000\r\nX-Evil: 1/api)", R"(http://h/api\u0000)",
+                          R"(http://h/api\r\nX-Evil: 1)", R"(http://h\n/api)", R"(http://h/api?\u0001)",
+                          R"(http://[::1\u0000]/api)"}) {
+    expect_ping_refused(std::string(R"({"name":"nul.x","url":")") + url + R"("})", "url");
+  }
+}
+
+TEST_F(MethodsTest, PingRefusesControlCharactersInName) {
+  for (const char* name : {R"(nul\u0000.x)", R"(nul.x\r\nX-Evil: 1)", R"(\nnul.x)", R"(nul\u001b.x)"}) {
+    expect_ping_refused(std::string(R"({"name":")") + name + R"(","host":"10.0.0.1","port":80})", "name");
+  }
+}
+
 TEST_F(MethodsTest, PingRefuses254CharacterHost) {
   // Four valid labels: 63 + 1 + 63 + 1 + 63 + 1 + 62 = 254 characters.
   const std::string label(63, 'a');

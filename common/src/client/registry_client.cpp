@@ -8,11 +8,6 @@
 namespace gemstone {
 namespace {
 
-std::string default_instance_url(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/api";
-}
-
 std::optional<std::string> string_member(const rapidjson::Value& object, const char* key) {
   const auto m = object.FindMember(key);
   if (m == object.MemberEnd() || !m->value.IsString()) return std::nullopt;
@@ -23,7 +18,7 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
   if (v.IsString()) {
     // The original gemstone registry answered locate_service with URLs.
     auto url = parse_url(std::string_view(v.GetString(), v.GetStringLength()));
-    if (!url.ok()) return "an instance URL is not usable: " + url.error().message;
+    if (!url.ok()) return "an instance URL " + url.error();
     Instance instance;
     instance.host = url.value().host;
     instance.port = url.value().port;
@@ -46,7 +41,8 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
     return std::string("an instance has no integer \"port\"");
   }
   auto url = string_member(v, "url");
-  instance.url = url ? std::move(*url) : default_instance_url(instance.host, instance.port);
+  // What the original registry's clients build from host and port.
+  instance.url = url ? std::move(*url) : make_url(false, instance.host, instance.port, "/api");
   const auto expires = v.FindMember("expires_in");
   if (expires != v.MemberEnd() && expires->value.IsNumber()) {
     instance.expires_in = expires->value.GetDouble();
