@@ -54,12 +54,13 @@ void add_call_flags(CLI::App& command, CallFlags& flags) {
   add_transport_flags(command, flags.transport);
 }
 
-Result<PreparedCall, std::string> prepare_call(const CallFlags& flags) {
+Result<PreparedCall, int> prepare_call(const CallFlags& flags, const Output& out) {
   auto params = build_params(flags.params, read_all_stdin);
-  if (!params.ok()) return std::move(params).error();
+  if (!params.ok()) return out.usage(params.error());
   auto options = client_options(flags.transport, std::getenv(kTokenEnv));
-  if (!options.ok()) return std::move(options).error();
-  return PreparedCall{std::move(params).value(), std::move(options).value()};
+  if (!options.ok()) return out.usage(options.error());
+  const Deadline deadline = Deadline::in(options.value().timeout);
+  return PreparedCall{std::move(params).value(), std::move(options).value(), deadline};
 }
 
 int finish_call(RemoteService& service, const CallFlags& flags, const CallParams& params,

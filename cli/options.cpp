@@ -191,6 +191,11 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags, c
   return options;
 }
 
+void add_json_flags(CLI::App& command, JsonFlags& flags, const char* json_help) {
+  command.add_flag("--json", flags.json, json_help);
+  command.add_flag("--compact", flags.compact, "With --json: one line");
+}
+
 void add_registry_flag(CLI::App& command, std::vector<std::string>& urls) {
   command.add_option("--registry", urls,
                      "Registry URL, tried in order (repeatable; default: $GEMSTONE_REGISTRY, "
