@@ -12,18 +12,13 @@
 #include <rapidjson/document.h>
 
 #include "gemstone/jsonrpc/json.hpp"
+#include "rpc_messages.hpp"
 
 namespace gemstone::jsonrpc {
 namespace {
 
+using gemstone::testing::parse;
 using rapidjson::Value;
-
-rapidjson::Document parse(const std::string& body) {
-  auto parsed = parse_json(body);
-  EXPECT_TRUE(parsed.ok()) << "response is not JSON: " << body;
-  if (!parsed.ok()) return rapidjson::Document();
-  return std::move(parsed).value();
-}
 
 // Asserts that `response` is a JSON-RPC error object with `code` and returns its error member.
 void expect_error(const Value& response, int code) {

@@ -13,6 +13,7 @@
 #include "gemstone/jsonrpc/json.hpp"
 #include "registry/store/memory_store.hpp"
 #include "gemstone/registry_protocol.hpp"
+#include "rpc_messages.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -44,14 +45,7 @@ class MethodsTest : public ::testing::Test {
 
   // Calls `method` with `params` (JSON text, or empty for none) and returns the response.
   rapidjson::Document call(const std::string& method, const std::string& params = {}) {
-    std::string body = R"({"jsonrpc":"2.0","id":1,"method":")" + method + "\"";
-    if (!params.empty()) body += ",\"params\":" + params;
-    body += "}";
-    const std::string response = dispatcher_->handle(body);
-    auto parsed = jsonrpc::parse_json(response);
-    EXPECT_TRUE(parsed.ok()) << "not JSON: " << response;
-    if (!parsed.ok()) return rapidjson::Document();
-    return std::move(parsed).value();
+    return testing::parse(dispatcher_->handle(testing::request_body(method, params)));
   }
 
   // The result of a call that must succeed.
@@ -72,13 +66,11 @@ class MethodsTest : public ::testing::Test {
     ASSERT_TRUE(response.IsObject());
     ASSERT_TRUE(response.HasMember("error") && response["error"].IsObject())
         << method << " " << params << " was accepted: " << jsonrpc::to_json(response);
-    const auto& error = response["error"];
-    EXPECT_EQ(error["code"].GetInt(), jsonrpc::kInvalidParams) << params;
-    const std::string message = error["message"].GetString();
+    EXPECT_EQ(testing::error_code_of(response), jsonrpc::kInvalidParams) << params;
+    const std::string message = response["error"]["message"].GetString();
     EXPECT_NE(message.find(field), std::string::npos)
         << "message \"" << message << "\" does not name " << field << " for " << params;
-    ASSERT_TRUE(error.HasMember("data") && error["data"].IsObject()) << jsonrpc::to_json(response);
-    EXPECT_STREQ(error["data"]["field"].GetString(), field) << params;
+    EXPECT_EQ(testing::error_field_of(response), field) << params << ": " << jsonrpc::to_json(response);
   }
 
   void expect_ping_refused(const std::string& params, const char* field) {
