@@ -139,7 +139,7 @@ TEST(JsonTest, EscapedLoneLowSurrogateNeverYieldsInvalidUtf8) {
   }
   ASSERT_TRUE(parsed.value().IsString());
   const std::string s(parsed.value().GetString(), parsed.value().GetStringLength());
-  EXPECT_TRUE(valid_utf8(s)) << "BUG: parse_json produced invalid UTF-8 from an escaped lone "
+  EXPECT_TRUE(valid_utf8(s)) << "parse_json produced invalid UTF-8 from an escaped lone "
                                 "low surrogate (\\udc00)";
 }
 
