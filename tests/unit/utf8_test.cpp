@@ -78,6 +78,16 @@ TEST(Utf8Test, EscapedBytesAreRecognised) {
   EXPECT_FALSE(is_escaped_byte(0xD800));  // a surrogate, but never an escaped byte
 }
 
+TEST(Utf8Test, IsValidOnlyWhenNoByteIsEscaped) {
+  EXPECT_TRUE(is_valid(""));
+  EXPECT_TRUE(is_valid("svc.a"));
+  EXPECT_TRUE(is_valid("caf\xc3\xa9 \xe6\x9c\x8d \xf0\x9f\x98\x80"));
+  EXPECT_TRUE(is_valid(std::string_view("a\0b", 3)));
+  for (const char* bad : {"\x80", "a\xc3", "\xed\xb0\x80", "\xc0\xae", "\xf4\x90\x80\x80", "\xff"}) {
+    EXPECT_FALSE(is_valid(bad)) << bad;
+  }
+}
+
 TEST(Utf8Test, ContinuationBytes) {
   EXPECT_TRUE(is_continuation_byte('\x80'));
   EXPECT_TRUE(is_continuation_byte('\xbf'));

@@ -51,6 +51,16 @@ constexpr CodePoint decode(std::string_view text, std::size_t pos) {
   return {cp, extra + 1};
 }
 
+/// Whether all of `text` is valid UTF-8: decode() escapes none of its bytes.
+constexpr bool is_valid(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    const CodePoint cp = decode(text, pos);
+    if (is_escaped_byte(cp.value)) return false;
+    pos += cp.length;
+  }
+  return true;
+}
+
 /// Whether byte `c` continues a sequence rather than starting one.
 constexpr bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
