@@ -33,8 +33,8 @@ Result<RemoteService, int> identify_service(const std::string& url, const Client
 Result<RegistryClient, int> open_registry(const std::vector<std::string>& registry_flags,
                                           const ClientOptions& options, Output& out);
 
-/// A registry command's start: the client options its flags ask for and the
-/// registry client.
+/// What a registry command works with: the registry client, and whether its
+/// requests carry a token (which an "Access denied" report explains).
 struct RegistrySession {
   RegistryClient registry;
   bool token_sent = false;  ///< whether requests carry a token (see carries_token)
