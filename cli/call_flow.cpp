@@ -1,10 +1,11 @@
 #include "cli/call_flow.hpp"
 
-#include <cstdlib>
 #include <iostream>
 #include <iterator>
 
 #include <CLI/CLI.hpp>
+
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -54,12 +55,13 @@ void add_call_flags(CLI::App& command, CallFlags& flags) {
   add_transport_flags(command, flags.transport);
 }
 
-Result<PreparedCall, std::string> prepare_call(const CallFlags& flags) {
+Result<PreparedCall, int> prepare_call(const CallFlags& flags, const Output& out) {
   auto params = build_params(flags.params, read_all_stdin);
-  if (!params.ok()) return std::move(params).error();
-  auto options = client_options(flags.transport, std::getenv(kTokenEnv));
-  if (!options.ok()) return std::move(options).error();
-  return PreparedCall{std::move(params).value(), std::move(options).value()};
+  if (!params.ok()) return out.usage(params.error());
+  auto options = command_options(flags.transport, out);
+  if (!options.ok()) return options.error();
+  const Deadline deadline = Deadline::in(options.value().timeout);
+  return PreparedCall{std::move(params).value(), std::move(options).value(), deadline};
 }
 
 int finish_call(RemoteService& service, const CallFlags& flags, const CallParams& params,

@@ -32,13 +32,17 @@ struct CallFlags {
 void add_call_flags(CLI::App& command, CallFlags& flags);
 
 /// Everything a call command needs before it touches the network: params,
-/// client options and the deadline of the whole command. Usage errors come
-/// back as a one-line message.
+/// client options and the deadline of the whole command.
 struct PreparedCall {
   CallParams params;
   ClientOptions options;
+  Deadline deadline;
 };
-Result<PreparedCall, std::string> prepare_call(const CallFlags& flags);
+
+/// Reads PARAMS (stdin for --params-json -) and the transport flags, and
+/// starts the command's deadline. A usage error has been reported on `out`
+/// when it fails, and the result holds the exit status.
+Result<PreparedCall, int> prepare_call(const CallFlags& flags, const Output& out);
 
 /// Prints the identification lines for `service` (found in `identification`
 /// seconds), calls or notifies the method before `deadline`, prints the

@@ -1,6 +1,5 @@
 #include "cli/options.hpp"
 
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -10,30 +9,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "gemstone/ascii.hpp"
 #include "gemstone/registry_client.hpp"
 
 namespace gemstone::cli {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using ascii::trim;
 
 bool has_header(const std::vector<Header>& headers, std::string_view name) {
   for (const Header& h : headers) {
-    if (iequals(h.name, name)) return true;
+    if (ascii::equals_ignoring_case(h.name, name)) return true;
   }
   return false;
 }
@@ -94,7 +80,7 @@ namespace {
 std::string header_for_error(std::string_view text) {
   text = trim(text);
   std::size_t end = 0;
-  while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != ':') ++end;
+  while (end < text.size() && !ascii::is_space(text[end]) && text[end] != ':') ++end;
   return "'" + std::string(text.substr(0, end)) + (end < text.size() ? "...'" : "'");
 }
 
@@ -203,6 +189,11 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags, c
   options.verify_tls = !flags.insecure;
   options.ca_file = flags.cacert;
   return options;
+}
+
+void add_json_flags(CLI::App& command, JsonFlags& flags, const char* json_help) {
+  command.add_flag("--json", flags.json, json_help);
+  command.add_flag("--compact", flags.compact, "With --json: one line");
 }
 
 void add_registry_flag(CLI::App& command, std::vector<std::string>& urls) {

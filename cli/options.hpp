@@ -73,6 +73,16 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags, c
 /// "Name: value" as a header; the error says what is wrong.
 Result<Header, std::string> parse_header(std::string_view text);
 
+/// --json and --compact, for the commands that print a table unless asked
+/// for JSON.
+struct JsonFlags {
+  bool json = false;
+  bool compact = false;  ///< with --json: one line
+};
+
+/// Adds --json (described by `json_help`) and --compact.
+void add_json_flags(CLI::App& command, JsonFlags& flags, const char* json_help);
+
 /// --registry URL (repeatable).
 void add_registry_flag(CLI::App& command, std::vector<std::string>& urls);
 

@@ -134,6 +134,16 @@ std::string format_table(const std::vector<std::string>& header,
   return out;
 }
 
+rapidjson::Value instance_json(const Instance& instance, rapidjson::Document::AllocatorType& alloc) {
+  rapidjson::Value v(rapidjson::kObjectType);
+  v.AddMember("name", rapidjson::Value(instance.name.c_str(), alloc), alloc);
+  v.AddMember("host", rapidjson::Value(instance.host.c_str(), alloc), alloc);
+  v.AddMember("port", instance.port, alloc);
+  v.AddMember("url", rapidjson::Value(instance.url.c_str(), alloc), alloc);
+  v.AddMember("expires_in", instance.expires_in, alloc);
+  return v;
+}
+
 std::string format_seconds(double seconds) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", seconds);

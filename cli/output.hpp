@@ -12,10 +12,11 @@
 #include <rapidjson/document.h>
 
 #include "gemstone/client_error.hpp"
+#include "gemstone/registry_client.hpp"
 
 namespace gemstone::cli {
 
-/// The exit statuses of section 3 of the contract.
+/// The exit statuses of the gemstone command.
 enum ExitCode : int {
   kExitOk = 0,
   kExitRpcError = 1,   ///< the service answered with a JSON-RPC error
@@ -79,6 +80,10 @@ class Output {
 /// Left-aligned columns with a header row, two spaces apart.
 std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows);
+
+/// An instance as --json prints it: the fields the registry answers with,
+/// {"name", "host", "port", "url", "expires_in"}.
+rapidjson::Value instance_json(const Instance& instance, rapidjson::Document::AllocatorType& alloc);
 
 /// A number of seconds for people: "87.5s", "0.25s", "12s".
 std::string format_seconds(double seconds);

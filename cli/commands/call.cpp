@@ -2,7 +2,6 @@
 // Finds NAME in the registry, picks one live instance at random (the next
 // on a connection failure), identifies it and calls METHOD.
 
-#include <cstdlib>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -10,7 +9,7 @@
 #include "cli/call_flow.hpp"
 #include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "cli/registry_session.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 
@@ -34,19 +33,17 @@ Command add_call_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(flags->call.output);
-            auto prepared = prepare_call(flags->call);
-            if (!prepared.ok()) return out.usage(prepared.error());
-            PreparedCall& call = prepared.value();
-            const Deadline deadline = Deadline::in(call.options.timeout);
-
+            auto prepared = prepare_call(flags->call, out);
+            if (!prepared.ok()) return prepared.error();
+            const PreparedCall& call = prepared.value();
             auto registry = open_registry(flags->registries, call.options, out);
             if (!registry.ok()) return registry.error();
 
             const auto started = Deadline::Clock::now();
-            auto service = registry.value().connect(flags->name, call.options, deadline);
+            auto service = registry.value().connect(flags->name, call.options, call.deadline);
             const auto identified = Deadline::Clock::now() - started;
             if (!service.ok()) return out.fail_registry(service.error(), carries_token(call.options));
-            return finish_call(service.value(), flags->call, call.params, out, deadline, identified);
+            return finish_call(service.value(), flags->call, call.params, out, call.deadline, identified);
           }};
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/call_flow.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 
@@ -30,18 +31,14 @@ Command add_call_raw_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(flags->call.output);
-            auto prepared = prepare_call(flags->call);
-            if (!prepared.ok()) return out.usage(prepared.error());
-            PreparedCall& call = prepared.value();
-            const Deadline deadline = Deadline::in(call.options.timeout);
-
-            auto service = RemoteService::open(flags->url, call.options);
-            if (!service.ok()) return out.fail(service.error());
+            auto prepared = prepare_call(flags->call, out);
+            if (!prepared.ok()) return prepared.error();
+            const PreparedCall& call = prepared.value();
             const auto started = Deadline::Clock::now();
-            auto identified = service.value().identify(deadline);
+            auto service = identify_service(flags->url, call.options, call.deadline, out);
             const auto elapsed = Deadline::Clock::now() - started;
-            if (!identified.ok()) return out.fail(identified.error());
-            return finish_call(service.value(), flags->call, call.params, out, deadline, elapsed);
+            if (!service.ok()) return service.error();
+            return finish_call(service.value(), flags->call, call.params, out, call.deadline, elapsed);
           }};
 }
 

@@ -1,7 +1,6 @@
 // gemstone locate PATTERN: the live instances matching PATTERN with the
 // time they have left. Exit 3 when none matches.
 
-#include <cstdlib>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -10,34 +9,15 @@
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "cli/registry_session.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
-namespace {
-
-rapidjson::Document to_json(const std::vector<Instance>& instances) {
-  rapidjson::Document doc(rapidjson::kArrayType);
-  auto& a = doc.GetAllocator();
-  for (const Instance& i : instances) {
-    rapidjson::Value v(rapidjson::kObjectType);
-    v.AddMember("name", rapidjson::Value(i.name.c_str(), a), a);
-    v.AddMember("host", rapidjson::Value(i.host.c_str(), a), a);
-    v.AddMember("port", i.port, a);
-    v.AddMember("url", rapidjson::Value(i.url.c_str(), a), a);
-    v.AddMember("expires_in", i.expires_in, a);
-    doc.PushBack(v, a);
-  }
-  return doc;
-}
-
-}  // namespace
 
 Command add_locate_command(CLI::App& app) {
   struct Flags {
     std::vector<std::string> registries;
     std::string pattern;
-    bool json = false;
-    bool compact = false;
+    JsonFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -49,21 +29,21 @@ Command add_locate_command(CLI::App& app) {
       "  gemstone locate --json worker | jq -r '.[].url'");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob)")->required()->type_name("");
-  cmd->add_flag("--json", flags->json, "Print JSON (an array of instances) instead of a table");
-  cmd->add_flag("--compact", flags->compact, "With --json: one line");
+  add_json_flags(*cmd, flags->print, "Print JSON (an array of instances) instead of a table");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
-            if (!options.ok()) return out.usage(options.error());
-            auto registry = open_registry(flags->registries, options.value(), out);
-            if (!registry.ok()) return registry.error();
-            auto located = registry.value().locate(flags->pattern);
-            if (!located.ok()) return out.fail_registry(located.error(), carries_token(options.value()));
+            Output out(OutputOptions{false, false, flags->print.compact});
+            auto session = open_session(flags->registries, flags->transport, out);
+            if (!session.ok()) return session.error();
+            RegistryClient& registry = session.value().registry;
+            auto located = registry.locate(flags->pattern);
+            if (!located.ok()) return session.value().fail(located.error(), out);
             const std::vector<Instance>& instances = located.value();
-            if (flags->json) {
-              out.json(to_json(instances));
+            if (flags->print.json) {
+              rapidjson::Document doc(rapidjson::kArrayType);
+              for (const Instance& i : instances) doc.PushBack(instance_json(i, doc.GetAllocator()), doc.GetAllocator());
+              out.json(doc);
             } else if (!instances.empty()) {
               std::vector<std::vector<std::string>> rows;
               for (const Instance& i : instances) {
@@ -72,7 +52,7 @@ Command add_locate_command(CLI::App& app) {
               out.text(format_table({"NAME", "HOST", "PORT", "URL", "EXPIRES IN"}, rows));
             }
             if (instances.empty()) {
-              out.warn(ClientError::no_instance(registry.value().current_url(), flags->pattern).describe());
+              out.warn(ClientError::no_instance(registry.current_url(), flags->pattern).describe());
               return kExitNoInstance;
             }
             return kExitOk;

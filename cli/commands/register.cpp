@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <ctime>
 #include <memory>
 
@@ -16,7 +15,8 @@
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "cli/registry_session.hpp"
+#include "gemstone/url.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -35,17 +35,6 @@ bool wait_for_stop(const sigset_t& signals, double seconds) {
     if (got < 0 && errno == EAGAIN) return false;
     if (until.passed()) return false;  // EINTR or another signal: wait out the rest
   }
-}
-
-rapidjson::Document instance_json(const Instance& i) {
-  rapidjson::Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  doc.AddMember("name", rapidjson::Value(i.name.c_str(), a), a);
-  doc.AddMember("host", rapidjson::Value(i.host.c_str(), a), a);
-  doc.AddMember("port", i.port, a);
-  doc.AddMember("url", rapidjson::Value(i.url.c_str(), a), a);
-  doc.AddMember("expires_in", i.expires_in, a);
-  return doc;
 }
 
 }  // namespace
@@ -79,12 +68,8 @@ Command add_register_command(CLI::App& app) {
       ->required()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
-            char* end = nullptr;
-            const long port = std::strtol(text.c_str(), &end, 10);
-            if (text.empty() || *end != '\0' || port < 1 || port > 65535) {
-              return "must be a port number 1..65535, not '" + text + "'";
-            }
-            return {};
+            if (parse_port(text)) return {};
+            return "must be a port number 1..65535, not '" + text + "'";
           },
           ""))
       ->type_name("");
@@ -97,12 +82,9 @@ Command add_register_command(CLI::App& app) {
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{flags->quiet, false, true});
-            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
-            if (!options.ok()) return out.usage(options.error());
-            auto opened = open_registry(flags->registries, options.value(), out);
-            if (!opened.ok()) return opened.error();
-            RegistryClient& registry = opened.value();
-            const bool token_sent = carries_token(options.value());
+            auto session = open_session(flags->registries, flags->transport, out);
+            if (!session.ok()) return session.error();
+            RegistryClient& registry = session.value().registry;
 
             // Taken by sigtimedwait below, never by a handler.
             sigset_t stop;
@@ -117,7 +99,10 @@ Command add_register_command(CLI::App& app) {
               auto pinged = registry.ping(flags->name, flags->host, flags->port);
               if (pinged.ok()) {
                 const Instance& i = pinged.value();
-                if (flags->json) out.json(instance_json(i));
+                if (flags->json) {
+                  rapidjson::Document doc;
+                  out.json(instance_json(i, doc.GetAllocator()));
+                }
                 if (!registered || failing) {
                   out.note("registered " + i.name + " at " + i.url + " in " + registry.current_url() +
                            " (expires in " + format_seconds(i.expires_in) + ", pinging every " +
@@ -128,7 +113,7 @@ Command add_register_command(CLI::App& app) {
               } else if (!pinged.error().is_transport()) {
                 // Refused by the registry (invalid params, access denied):
                 // retrying cannot help.
-                return out.fail_registry(pinged.error(), token_sent);
+                return session.value().fail(pinged.error(), out);
               } else {
                 out.warn("ping failed: " + pinged.error().describe() + "; retrying in " +
                          format_seconds(flags->every));
@@ -139,7 +124,7 @@ Command add_register_command(CLI::App& app) {
 
             if (!registered) return kExitOk;
             auto removed = registry.unregister(flags->name, flags->host, flags->port);
-            if (!removed.ok()) return out.fail_registry(removed.error(), token_sent);
+            if (!removed.ok()) return session.value().fail(removed.error(), out);
             out.note("unregistered " + flags->name + " (" + flags->host + ":" +
                      std::to_string(flags->port) + ")");
             return kExitOk;

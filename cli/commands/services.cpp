@@ -1,6 +1,5 @@
 // gemstone services [PATTERN]: service names with their live instance counts.
 
-#include <cstdlib>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +8,7 @@
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
 #include "gemstone/registry_client.hpp"
-#include "cli/registry_session.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 
@@ -17,8 +16,7 @@ Command add_services_command(CLI::App& app) {
   struct Flags {
     std::vector<std::string> registries;
     std::string pattern = "*";
-    bool json = false;
-    bool compact = false;
+    JsonFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -29,19 +27,17 @@ Command add_services_command(CLI::App& app) {
       "  gemstone services 'billing.*' --json");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob, default *)")->type_name("");
-  cmd->add_flag("--json", flags->json, "Print JSON (an array of {name, instances}) instead of a table");
-  cmd->add_flag("--compact", flags->compact, "With --json: one line");
+  add_json_flags(*cmd, flags->print, "Print JSON (an array of {name, instances}) instead of a table");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
-            if (!options.ok()) return out.usage(options.error());
-            auto registry = open_registry(flags->registries, options.value(), out);
-            if (!registry.ok()) return registry.error();
-            auto listed = registry.value().list_services(flags->pattern);
-            if (!listed.ok()) return out.fail_registry(listed.error(), carries_token(options.value()));
-            if (flags->json) {
+            Output out(OutputOptions{false, false, flags->print.compact});
+            auto session = open_session(flags->registries, flags->transport, out);
+            if (!session.ok()) return session.error();
+            RegistryClient& registry = session.value().registry;
+            auto listed = registry.list_services(flags->pattern);
+            if (!listed.ok()) return session.value().fail(listed.error(), out);
+            if (flags->print.json) {
               rapidjson::Document doc(rapidjson::kArrayType);
               auto& a = doc.GetAllocator();
               for (const ServiceSummary& s : listed.value()) {
@@ -58,7 +54,7 @@ Command add_services_command(CLI::App& app) {
               }
               out.text(format_table({"NAME", "INSTANCES"}, rows));
             } else {
-              out.warn("no service matches '" + flags->pattern + "' in " + registry.value().current_url());
+              out.warn("no service matches '" + flags->pattern + "' in " + registry.current_url());
             }
             return kExitOk;
           }};

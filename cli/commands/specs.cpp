@@ -1,6 +1,5 @@
 // gemstone specs URL: what a service says of itself (get_service_specs).
 
-#include <cstdlib>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +9,7 @@
 #include "cli/commands/commands.hpp"
 #include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/remote_service.hpp"
+#include "cli/session.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -57,8 +57,7 @@ std::string readable(const RemoteService& service) {
 Command add_specs_command(CLI::App& app) {
   struct Flags {
     std::string url;
-    bool json = false;
-    bool compact = false;
+    JsonFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -68,25 +67,23 @@ Command add_specs_command(CLI::App& app) {
       "  gemstone specs http://127.0.0.1:8000/api\n"
       "  gemstone specs --json http://127.0.0.1:9000/api | jq '.methods | keys'");
   cmd->add_option("URL", flags->url, "The service's JSON-RPC endpoint")->required()->type_name("");
-  cmd->add_flag("--json", flags->json, "Print the get_service_specs result as JSON");
-  cmd->add_flag("--compact", flags->compact, "With --json: one line");
+  add_json_flags(*cmd, flags->print, "Print the get_service_specs result as JSON");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->compact});
-            auto options = client_options(flags->transport, std::getenv(kTokenEnv));
-            if (!options.ok()) return out.usage(options.error());
-            auto service = RemoteService::open(flags->url, options.value());
-            if (!service.ok()) return out.fail(service.error());
-            auto identified = service.value().identify();
-            if (!identified.ok()) return out.fail(identified.error());
+            Output out(OutputOptions{false, false, flags->print.compact});
+            auto options = command_options(flags->transport, out);
+            if (!options.ok()) return options.error();
+            const Deadline deadline = Deadline::in(options.value().timeout);
+            auto service = identify_service(flags->url, options.value(), deadline, out);
+            if (!service.ok()) return service.error();
             const ServiceSpecs& specs = service.value().specs();
             if (!specs.available) {
               jsonrpc::Error error = specs.error.value_or(jsonrpc::Error{});
               out.warn("the service has no get_service_specs");
               return out.fail(ClientError::from_rpc(service.value().url(), std::move(error)));
             }
-            if (flags->json) {
+            if (flags->print.json) {
               out.json(specs.raw);
             } else {
               out.text(readable(service.value()));

@@ -1,18 +1,15 @@
 #include "registry/api/access_control.hpp"
 
-#include <cctype>
 #include <fstream>
+
+#include "gemstone/ascii.hpp"
 
 #include "gemstone/registry_protocol.hpp"
 
 namespace gemstone::registry {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using ascii::trim;
 
 // Compares without an early exit; the loop always runs over the longer of
 // the two, so timing reveals at most the lengths involved.
@@ -67,13 +64,9 @@ bool AccessPolicy::allows(Access access, std::optional<std::string_view> token) 
 std::optional<std::string_view> presented_token(std::string_view authorization,
                                                 std::string_view x_api_token) {
   authorization = trim(authorization);
-  if (authorization.size() > 7) {
-    const std::string_view scheme = authorization.substr(0, 7);
-    bool bearer = true;
-    for (std::size_t i = 0; i < 6; ++i) {
-      bearer &= std::tolower(static_cast<unsigned char>(scheme[i])) == "bearer"[i];
-    }
-    if (bearer && scheme[6] == ' ') return trim(authorization.substr(7));
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() > kBearer.size() && ascii::starts_with_ignoring_case(authorization, kBearer)) {
+    return trim(authorization.substr(kBearer.size()));
   }
   x_api_token = trim(x_api_token);
   if (!x_api_token.empty()) return x_api_token;

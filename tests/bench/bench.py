@@ -39,7 +39,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 RPC_LUA = os.path.join(HERE, "wrk", "rpc.lua")
 LOADER = os.path.join(HERE, "load_instances.py")
 
-# Targets of issue 5, checked against this run's own figures.
+# The performance targets (the daemon against the bare cpp-httplib responder,
+# latency at 128 connections, locate among 100k instances), checked against
+# this run's own figures.
 TARGET_PING_RATIO = 0.30
 TARGET_LOCATE_RATIO = 0.25
 TARGET_P99_128_US = 10_000
@@ -515,7 +517,8 @@ def section_cli(args, tmp, report, verdicts):
     report.append("### 5. The gemstone CLI vs curl (%d runs each, interleaved)\n" % runs)
     report.append("Against `gemstone-test-service` on loopback, each run under `/usr/bin/time -f %M` "
                   "(wall time measured around it, so both include its start-up). call_raw also asks "
-                  "`get_service_specs` first (two requests, as the contract says); curl sends one POST.\n")
+                  "`get_service_specs` first (two requests: it identifies the service before calling it); "
+                  "curl sends one POST.\n")
     report.append(table(["command", "median ms", "min ms", "p90 ms", "vs curl", "median peak RSS MiB",
                          "max peak RSS MiB"], rows))
     report.append("")
@@ -554,7 +557,7 @@ def git_state():
 
 
 def section_slow_clients(args, tmp, report, verdicts):
-    """Issue 6: 512 idle and 64 header-trickling connections held open while
+    """Slow clients: 512 idle and 64 header-trickling connections held open while
     new connections ping; reports the worst wait and the daemon's memory."""
     import socket
     import threading

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "eventually.hpp"
 #include "registry_process.hpp"
 #include "test_service_process.hpp"
 
@@ -118,15 +119,6 @@ TEST(RegistryCommandsDown, LocateAgainstADeadRegistryExitsFour) {
   auto r = run_gemstone({"locate", "--registry", down, "x"});
   EXPECT_EQ(r.status, 4);
   EXPECT_NE(r.err.find(down), std::string::npos) << r.err;
-}
-
-bool eventually(const std::function<bool()>& condition) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
 }
 
 std::size_t instances_of(RegistryProcess& registry, const std::string& name) {

@@ -19,16 +19,6 @@ class RegistryApiTest : public ::testing::Test {
   RegistryProcess registry_{{"--ttl", "60"}};
 };
 
-int error_code(const Document& doc) {
-  if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return 0;
-  return doc["error"]["code"].GetInt();
-}
-
-std::string error_field(const Document& doc) {
-  const Value& data = doc["error"]["data"];
-  return data["field"].GetString();
-}
-
 TEST_F(RegistryApiTest, PingReturnsTheInstanceWithExpiresIn) {
   Document doc = registry_.call("ping", R"({"name":"svc.a","host":"127.0.0.1","port":9000})");
   ASSERT_TRUE(doc["result"].IsObject());
@@ -171,8 +161,8 @@ TEST_F(RegistryApiTest, ValidationErrorsNameTheField) {
   };
   for (const Case& c : cases) {
     Document doc = registry_.call("ping", c.params);
-    ASSERT_EQ(error_code(doc), -32602) << c.params;
-    EXPECT_EQ(error_field(doc), c.field) << c.params;
+    ASSERT_EQ(error_code_of(doc), -32602) << c.params;
+    EXPECT_EQ(error_field_of(doc), c.field) << c.params;
     EXPECT_NE(std::string(doc["error"]["message"].GetString()).find(c.field), std::string::npos);
   }
   EXPECT_EQ(registry_.call("list_services")["result"].Size(), 0u) << "nothing was registered";
@@ -182,17 +172,17 @@ TEST_F(RegistryApiTest, NameOf255CharactersIsAcceptedAnd256Refused) {
   const std::string ok(255, 'n');
   const std::string too_long(256, 'n');
   EXPECT_TRUE(registry_.call("ping", "[\"" + ok + "\",\"h\",1]")["result"].IsObject());
-  EXPECT_EQ(error_code(registry_.call("ping", "[\"" + too_long + "\",\"h\",1]")), -32602);
+  EXPECT_EQ(error_code_of(registry_.call("ping", "[\"" + too_long + "\",\"h\",1]")), -32602);
 }
 
 TEST_F(RegistryApiTest, TooManyPositionalParamsIsInvalidParams) {
-  EXPECT_EQ(error_code(registry_.call("locate_service", R"(["a","b"])")), -32602);
-  EXPECT_EQ(error_code(registry_.call("get_service_specs", R"([1])")), -32602);
+  EXPECT_EQ(error_code_of(registry_.call("locate_service", R"(["a","b"])")), -32602);
+  EXPECT_EQ(error_code_of(registry_.call("get_service_specs", R"([1])")), -32602);
 }
 
 TEST_F(RegistryApiTest, UnknownMethodIsMethodNotFound) {
   Document doc = registry_.call("no_such_method");
-  EXPECT_EQ(error_code(doc), -32601);
+  EXPECT_EQ(error_code_of(doc), -32601);
   EXPECT_EQ(doc["id"].GetInt(), 1);
 }
 

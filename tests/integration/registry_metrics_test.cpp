@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "eventually.hpp"
 #include "registry_process.hpp"
 
 namespace gemstone::testing {
@@ -53,15 +54,6 @@ std::optional<double> sample(const std::string& metrics, const std::string& seri
     }
   }
   return std::nullopt;
-}
-
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
 }
 
 // Something in every family: calls of each outcome, rejections of each

@@ -1,6 +1,6 @@
 // Connections that do nothing, or trickle a header a byte at a time, must
-// not starve a normal request (issue 6). With cpp-httplib's defaults, 16
-// idle connections made a new request wait ~9 s.
+// not starve a normal request. With cpp-httplib's defaults, 16 idle
+// connections made a new request wait ~9 s.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -41,6 +41,46 @@ int connect_to(int port) {
   return fd;
 }
 
+// Client sockets, closed when it goes out of scope (an ASSERT included).
+class Sockets {
+ public:
+  Sockets() = default;
+  Sockets(const Sockets&) = delete;
+  Sockets& operator=(const Sockets&) = delete;
+  ~Sockets() { close_all(); }
+
+  void add(int fd) { fds_.push_back(fd); }
+  const std::vector<int>& fds() const { return fds_; }
+  void close_all() {
+    for (int fd : fds_) close(fd);
+    fds_.clear();
+  }
+
+ private:
+  std::vector<int> fds_;
+};
+
+// A background loop that runs until stopped, and is stopped and joined on
+// every way out of the test: a std::thread still joinable when destroyed
+// would call std::terminate and end the whole test binary.
+class Background {
+ public:
+  template <class Body>
+  explicit Background(Body body) : thread_([this, body] { body(stop_); }) {}
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  ~Background() { stop_and_join(); }
+
+  void stop_and_join() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 std::size_t resident_kib(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -54,24 +94,24 @@ TEST(SlowClientsTest, IdleAndTricklingConnectionsDoNotStarveAPing) {
   constexpr int kIdle = 512;
   constexpr int kTrickling = 64;
   RegistryProcess registry;
-  std::vector<int> idle;
+  // Declared before the trickler, so destroyed after it has stopped using them.
+  Sockets idle;
+  Sockets trickling;
   for (int i = 0; i < kIdle; ++i) {
     const int fd = connect_to(registry.port());
     ASSERT_GE(fd, 0) << "connection " << i;
-    idle.push_back(fd);
+    idle.add(fd);
   }
-  // Each trickler sends one byte of a request header every 100 ms.
-  std::atomic<bool> stop{false};
-  std::vector<int> trickling;
   for (int i = 0; i < kTrickling; ++i) {
     const int fd = connect_to(registry.port());
     ASSERT_GE(fd, 0);
-    trickling.push_back(fd);
+    trickling.add(fd);
   }
-  std::thread trickler([&] {
+  // Each trickler sends one byte of a request header every 100 ms.
+  Background trickler([&trickling](const std::atomic<bool>& stop) {
     const std::string header = "POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
     for (std::size_t i = 0; !stop && i < header.size(); ++i) {
-      for (int fd : trickling) send(fd, &header[i], 1, MSG_NOSIGNAL);
+      for (int fd : trickling.fds()) send(fd, &header[i], 1, MSG_NOSIGNAL);
       for (int k = 0; k < 10 && !stop; ++k) std::this_thread::sleep_for(10ms);
     }
   });
@@ -99,10 +139,9 @@ TEST(SlowClientsTest, IdleAndTricklingConnectionsDoNotStarveAPing) {
   // Bounded memory: a thread per connection costs its touched stack, not 8 MiB.
   EXPECT_LT(resident_kib(registry.process().pid()), 256u * 1024u);
 
-  stop = true;
-  trickler.join();
-  for (int fd : idle) close(fd);
-  for (int fd : trickling) close(fd);
+  trickler.stop_and_join();
+  idle.close_all();
+  trickling.close_all();
   EXPECT_EQ(registry.stop(), 0) << "shutdown with slow connections open must still be clean";
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "registry_process.hpp"
 
 namespace gemstone::testing {
@@ -54,16 +55,6 @@ class RegistryStateTest : public ::testing::Test {
   std::string dir_;
   std::string path_;
 };
-
-// Polls `done` every 20 ms for at most 10 s.
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
 
 struct Located {
   std::string name;

@@ -11,20 +11,6 @@ namespace gemstone::testing {
 
 std::string registry_binary() { return GEMSTONE_REGISTRY_BIN; }
 
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << "not JSON: " << text;
-  return doc;
-}
-
-int error_code_of(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str());
-  if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return 0;
-  return doc["error"]["code"].GetInt();
-}
-
 RegistryProcess::RegistryProcess(std::vector<std::string> args, ProcessOptions options) {
   std::vector<std::string> full = {"--host", "127.0.0.1", "--port", "0"};
   full.insert(full.end(), args.begin(), args.end());
@@ -65,19 +51,12 @@ httplib::Result RegistryProcess::get(const std::string& path) {
 
 rapidjson::Document RegistryProcess::call(const std::string& method, const std::string& params_json,
                                           int id) {
-  std::string body = R"({"jsonrpc":"2.0","method":")" + method + "\"";
-  if (!params_json.empty()) body += ",\"params\":" + params_json;
-  body += ",\"id\":" + std::to_string(id) + "}";
-  auto res = post(body);
-  rapidjson::Document doc;
+  auto res = post(request_body(method, params_json, id));
   if (!res) {
     ADD_FAILURE() << "POST " << method << " failed: " << httplib::to_string(res.error());
-    doc.SetNull();
-    return doc;
+    return rapidjson::Document();
   }
-  doc.Parse(res->body.c_str());
-  if (doc.HasParseError()) ADD_FAILURE() << "not JSON: " << res->body;
-  return doc;
+  return parse(res->body);
 }
 
 int RegistryProcess::stop(std::chrono::milliseconds timeout) {

@@ -11,18 +11,12 @@
 #include <rapidjson/document.h>
 
 #include "process.hpp"
+#include "rpc_messages.hpp"
 
 namespace gemstone::testing {
 
 /// Path of the binary under test (set by CMake).
 std::string registry_binary();
-
-/// Parses a response or output; text that is not JSON fails the test
-/// (and yields a document that holds the parse error).
-rapidjson::Document parse(const std::string& text);
-
-/// The JSON-RPC error code in a response body; 0 when it carries no error.
-int error_code_of(const std::string& body);
 
 class RegistryProcess {
  public:

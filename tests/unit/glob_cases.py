@@ -6,7 +6,7 @@
 Each (pattern, name) pair below becomes a row {pattern, name, expected} where
 expected is fnmatch.fnmatchcase(name, pattern). glob_test.cpp includes the
 generated table and checks gemstone::Glob against every row; the checked-in
-table is the contract, so the C++ test never needs Python. Add cases here and
+table is what the C++ test checks, so it never needs Python. Add cases here and
 regenerate rather than editing the .inc.
 """
 

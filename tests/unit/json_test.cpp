@@ -7,42 +7,12 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "gemstone/utf8.hpp"
+
 namespace gemstone::jsonrpc {
 namespace {
 
 using namespace std::string_literals;
-
-// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates, <= U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      extra = 1, cp = b & 0x1F, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      extra = 2, cp = b & 0x0F, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      extra = 3, cp = b & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += 1 + extra;
-  }
-  return true;
-}
 
 void expect_parse_error(std::string_view text, unsigned max_depth = kDefaultMaxDepth) {
   auto parsed = parse_json(text, max_depth);
@@ -139,7 +109,7 @@ TEST(JsonTest, EscapedLoneLowSurrogateNeverYieldsInvalidUtf8) {
   }
   ASSERT_TRUE(parsed.value().IsString());
   const std::string s(parsed.value().GetString(), parsed.value().GetStringLength());
-  EXPECT_TRUE(valid_utf8(s)) << "BUG: parse_json produced invalid UTF-8 from an escaped lone "
+  EXPECT_TRUE(utf8::is_valid(s)) << "parse_json produced invalid UTF-8 from an escaped lone "
                                 "low surrogate (\\udc00)";
 }
 

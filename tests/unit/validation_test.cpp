@@ -96,6 +96,20 @@ TEST(ServiceNameTest, RefusesControlCharacters) {
   expect_refused_name("svc\xc2\x85");  // NEL, a C1 control
 }
 
+TEST(ServiceNameTest, RefusesNulCrAndLfAnywhere) {
+  for (const std::string& name : {"\0svc"s, "s\0vc"s, "svc\0"s, "svc\r"s, "s\rvc"s, "\nsvc"s,
+                                  "svc\r\nX-Evil: 1"s, "svc\x1b[31m"s, "svc\x08"s}) {
+    expect_refused_name(name);
+  }
+}
+
+TEST(ServiceNameTest, RefusesInvalidUtf8) {
+  expect_refused_name("svc\x80");          // a stray continuation byte
+  expect_refused_name("svc\xc3");          // a truncated sequence
+  expect_refused_name("svc\xed\xb0\x80");  // an encoded surrogate
+  expect_refused_name("svc\xc0\xae");      // an overlong '.'
+}
+
 // --- hosts ---
 
 TEST(HostTest, AcceptsHostnames) {
@@ -169,6 +183,16 @@ TEST(HostTest, RefusesNumericNamesThatAreNotIpv4) {
 }
 
 TEST(HostTest, RefusesInvalidIpv6) { expect_refused_host("[1:2:3:4:5:6:7:8:9]"); }
+
+// An address followed by a NUL once passed (the address parser stopped at
+// the NUL), and the CR LF after it went back out in every answer.
+TEST(HostTest, RefusesControlCharactersAfterAValidAddress) {
+  for (const std::string& host :
+       {"10.0.0.1\0\r\nX-Evil: 1"s, "10.0.0.1\0"s, "::1\0"s, "[::1\0]"s, "[::1]\0"s,
+        "localhost\0"s, "10.0.0.1\r"s, "10.0.0.1\n"s, "\r\n10.0.0.1"s, "h\x01"s, "h\x7f"s, "h\x1b"s}) {
+    expect_refused_host(host);
+  }
+}
 
 TEST(NormalizeHostTest, StripsBracketsOfIpv6) {
   EXPECT_EQ(normalize_host("[::1]"), "::1");
@@ -301,6 +325,21 @@ TEST(ServiceUrlTest, RefusesWhitespaceAndControlCharacters) {
   expect_refused_url("http://h/a\tb");
   expect_refused_url(" http://h/");
   expect_refused_url("http://h/\x7f");
+}
+
+TEST(ServiceUrlTest, RefusesNulCrLfAndOtherControlCharactersAnywhere) {
+  for (const std::string& url :
+       {"http://10.0.0.1\0/api"s, "http://10.0.0.1\0\r\nX-Evil: 1/api"s, "http://h/api\0"s,
+        "http://h:80\0/api"s, "http://[::1\0]/api"s, "http://h/api\r\nX-Evil: 1"s, "http://h/a\nb"s,
+        "http://h\r/api"s, "http\0://h/api"s, "http://h/api?x=\x01"s, "http://h/api#\n"s,
+        "http://h/\x1b[31m"s}) {
+    expect_refused_url(url);
+  }
+}
+
+TEST(ServiceUrlTest, RefusesEmptyPort) {
+  expect_refused_url("http://h:/api");
+  expect_refused_url("http://[::1]:/api");
 }
 
 TEST(ServiceUrlTest, RefusesOverlongUrl) {

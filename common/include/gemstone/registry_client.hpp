@@ -102,6 +102,13 @@ class RegistryClient {
  private:
   RegistryClient(std::vector<RemoteService> registries, ClientOptions options);
   CallResult call(std::string_view method, const CallParams& params, const Deadline& deadline);
+  // ping and unregister in either form: (name, host, port) or (name, url).
+  Result<Instance, ClientError> ping_with(const CallParams& params, const std::optional<Deadline>& deadline);
+  Result<bool, ClientError> unregister_with(const CallParams& params,
+                                            const std::optional<Deadline>& deadline);
+  // A call whose answer must be an array (locate_service, list_services).
+  CallResult call_for_array(std::string_view method, const CallParams& params,
+                            const std::optional<Deadline>& deadline);
   Deadline deadline_or_default(const std::optional<Deadline>& deadline) const;
 
   std::vector<RemoteService> registries_;

@@ -163,7 +163,7 @@ struct HttpClient::Impl {
 
 Result<HttpClient, ClientError> HttpClient::open(std::string_view url, ClientOptions options) {
   auto parsed = parse_url(url);
-  if (!parsed.ok()) return std::move(parsed).error();
+  if (!parsed.ok()) return ClientError::invalid_url(std::string(url), "the URL " + parsed.error());
 #ifndef CPPHTTPLIB_OPENSSL_SUPPORT
   if (parsed.value().tls) {
     return ClientError::invalid_url(std::string(url), "built without https support");

@@ -8,11 +8,6 @@
 namespace gemstone {
 namespace {
 
-std::string default_instance_url(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/api";
-}
-
 std::optional<std::string> string_member(const rapidjson::Value& object, const char* key) {
   const auto m = object.FindMember(key);
   if (m == object.MemberEnd() || !m->value.IsString()) return std::nullopt;
@@ -23,7 +18,7 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
   if (v.IsString()) {
     // The original gemstone registry answered locate_service with URLs.
     auto url = parse_url(std::string_view(v.GetString(), v.GetStringLength()));
-    if (!url.ok()) return "an instance URL is not usable: " + url.error().message;
+    if (!url.ok()) return "an instance URL " + url.error();
     Instance instance;
     instance.host = url.value().host;
     instance.port = url.value().port;
@@ -46,7 +41,8 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
     return std::string("an instance has no integer \"port\"");
   }
   auto url = string_member(v, "url");
-  instance.url = url ? std::move(*url) : default_instance_url(instance.host, instance.port);
+  // What the original registry's clients build from host and port.
+  instance.url = url ? std::move(*url) : make_url(false, instance.host, instance.port, "/api");
   const auto expires = v.FindMember("expires_in");
   if (expires != v.MemberEnd() && expires->value.IsNumber()) {
     instance.expires_in = expires->value.GetDouble();
@@ -116,51 +112,55 @@ CallResult RegistryClient::call(std::string_view method, const CallParams& param
 
 Result<Instance, ClientError> RegistryClient::ping(std::string_view name, std::string_view host,
                                                    int port, std::optional<Deadline> deadline) {
-  auto answer = call("ping", CallParams::named().add("name", name).add("host", host).add("port", port),
-                     deadline_or_default(deadline));
-  if (!answer.ok()) return std::move(answer).error();
-  auto instance = instance_from(answer.value());
-  if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
-  return std::move(instance).value();
+  return ping_with(CallParams::named().add("name", name).add("host", host).add("port", port), deadline);
 }
 
 Result<Instance, ClientError> RegistryClient::ping_url(std::string_view name, std::string_view url,
                                                        std::optional<Deadline> deadline) {
-  auto answer = call("ping", CallParams::named().add("name", name).add("url", url),
-                     deadline_or_default(deadline));
+  return ping_with(CallParams::named().add("name", name).add("url", url), deadline);
+}
+
+Result<bool, ClientError> RegistryClient::unregister(std::string_view name, std::string_view host,
+                                                     int port, std::optional<Deadline> deadline) {
+  return unregister_with(CallParams::named().add("name", name).add("host", host).add("port", port),
+                         deadline);
+}
+
+Result<bool, ClientError> RegistryClient::unregister_url(std::string_view name, std::string_view url,
+                                                         std::optional<Deadline> deadline) {
+  return unregister_with(CallParams::named().add("name", name).add("url", url), deadline);
+}
+
+Result<Instance, ClientError> RegistryClient::ping_with(const CallParams& params,
+                                                        const std::optional<Deadline>& deadline) {
+  auto answer = call("ping", params, deadline_or_default(deadline));
   if (!answer.ok()) return std::move(answer).error();
   auto instance = instance_from(answer.value());
   if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
   return std::move(instance).value();
 }
 
-Result<bool, ClientError> RegistryClient::unregister(std::string_view name, std::string_view host,
-                                                     int port, std::optional<Deadline> deadline) {
-  auto answer = call("unregister",
-                     CallParams::named().add("name", name).add("host", host).add("port", port),
-                     deadline_or_default(deadline));
+Result<bool, ClientError> RegistryClient::unregister_with(const CallParams& params,
+                                                          const std::optional<Deadline>& deadline) {
+  auto answer = call("unregister", params, deadline_or_default(deadline));
   if (!answer.ok()) return std::move(answer).error();
   if (!answer.value().IsBool()) return ClientError::malformed(current_url(), "unregister did not answer a boolean");
   return answer.value().GetBool();
 }
 
-Result<bool, ClientError> RegistryClient::unregister_url(std::string_view name, std::string_view url,
-                                                         std::optional<Deadline> deadline) {
-  auto answer = call("unregister", CallParams::named().add("name", name).add("url", url),
-                     deadline_or_default(deadline));
-  if (!answer.ok()) return std::move(answer).error();
-  if (!answer.value().IsBool()) return ClientError::malformed(current_url(), "unregister did not answer a boolean");
-  return answer.value().GetBool();
+CallResult RegistryClient::call_for_array(std::string_view method, const CallParams& params,
+                                          const std::optional<Deadline>& deadline) {
+  CallResult answer = call(method, params, deadline_or_default(deadline));
+  if (answer.ok() && !answer.value().IsArray()) {
+    return ClientError::malformed(current_url(), std::string(method) + " did not answer an array");
+  }
+  return answer;
 }
 
 Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_view pattern,
                                                                   std::optional<Deadline> deadline) {
-  auto answer = call("locate_service", CallParams::named().add("name", pattern),
-                     deadline_or_default(deadline));
+  auto answer = call_for_array("locate_service", CallParams::named().add("name", pattern), deadline);
   if (!answer.ok()) return std::move(answer).error();
-  if (!answer.value().IsArray()) {
-    return ClientError::malformed(current_url(), "locate_service did not answer an array");
-  }
   std::vector<Instance> out;
   for (const auto& item : answer.value().GetArray()) {
     auto instance = instance_from(item);
@@ -172,12 +172,8 @@ Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_vi
 
 Result<std::vector<ServiceSummary>, ClientError> RegistryClient::list_services(
     std::string_view pattern, std::optional<Deadline> deadline) {
-  auto answer = call("list_services", CallParams::named().add("pattern", pattern),
-                     deadline_or_default(deadline));
+  auto answer = call_for_array("list_services", CallParams::named().add("pattern", pattern), deadline);
   if (!answer.ok()) return std::move(answer).error();
-  if (!answer.value().IsArray()) {
-    return ClientError::malformed(current_url(), "list_services did not answer an array");
-  }
   std::vector<ServiceSummary> out;
   for (const auto& item : answer.value().GetArray()) {
     if (!item.IsObject()) return ClientError::malformed(current_url(), "a service is not an object");

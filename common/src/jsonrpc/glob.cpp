@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "gemstone/utf8.hpp"
+
 // Compilation mirrors CPython's fnmatch.translate() (Lib/fnmatch.py, 3.11)
 // step by step, because the exact meaning of odd bracket expressions is
 // whatever that function and the `re` module make of them. Matching then
@@ -11,53 +13,6 @@ namespace gemstone {
 namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-
-/// Decodes the UTF-8 sequence at `s[pos]` (pos < s.size()) and stores its
-/// length in `len`. A byte that does not start a valid sequence decodes on its
-/// own to U+DC80..U+DCFF, as Python's "surrogateescape" does: decoding is
-/// total, and every code point it returns is one a valid sequence cannot.
-inline char32_t decode(std::string_view s, std::size_t pos, std::size_t& len) {
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  if (b0 < 0x80) {
-    len = 1;
-    return b0;
-  }
-  std::size_t extra;
-  char32_t cp;
-  char32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    extra = 1, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    extra = 2, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    extra = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    len = 1;
-    return 0xDC00 + b0;
-  }
-  if (s.size() - pos <= extra) {
-    len = 1;
-    return 0xDC00 + b0;
-  }
-  for (std::size_t i = 1; i <= extra; ++i) {
-    const auto b = static_cast<unsigned char>(s[pos + i]);
-    if ((b & 0xC0) != 0x80) {
-      len = 1;
-      return 0xDC00 + b0;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    len = 1;
-    return 0xDC00 + b0;
-  }
-  len = extra + 1;
-  return cp;
-}
-
-inline bool is_continuation_byte(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
 
 }  // namespace
 
@@ -86,9 +41,11 @@ Glob::Glob(std::string_view pattern) : pattern_(pattern) {
   // can be kept as the original bytes.
   std::vector<char32_t> cps;
   std::vector<std::size_t> offsets;
-  for (std::size_t pos = 0, len = 0; pos < pattern.size(); pos += len) {
-    cps.push_back(decode(pattern, pos, len));
+  for (std::size_t pos = 0; pos < pattern.size();) {
+    const utf8::CodePoint cp = utf8::decode(pattern, pos);
+    cps.push_back(cp.value);
     offsets.push_back(pos);
+    pos += cp.length;
   }
   offsets.push_back(pattern.size());
 
@@ -213,10 +170,9 @@ bool Glob::match_token(const Token& t, std::string_view name, std::size_t& pos) 
     case Kind::kAnyChar:
     case Kind::kSet: {
       if (pos >= name.size()) return false;
-      std::size_t len;
-      const char32_t c = decode(name, pos, len);
-      if (t.kind == Kind::kSet && !sets_[t.offset].accepts(c)) return false;
-      pos += len;
+      const utf8::CodePoint c = utf8::decode(name, pos);
+      if (t.kind == Kind::kSet && !sets_[t.offset].accepts(c.value)) return false;
+      pos += c.length;
       return true;
     }
     case Kind::kStar:
@@ -255,11 +211,9 @@ bool Glob::matches(std::string_view name) const {
       return true;
     }
     if (star == kNone || star_pos >= n) return false;
-    std::size_t len;
-    decode(name, star_pos, len);
-    star_pos += len;
+    star_pos += utf8::decode(name, star_pos).length;
     const Token& next = tokens_[star + 1];
-    if (next.kind == Kind::kLiteral && !is_continuation_byte(literals_[next.offset])) {
+    if (next.kind == Kind::kLiteral && !utf8::is_continuation_byte(literals_[next.offset])) {
       // Skip straight to the next place the literal after the star occurs.
       // It starts a code point, so it is found only at code point starts.
       star_pos = name.find(std::string_view(literals_).substr(next.offset, next.size), star_pos);

@@ -1,0 +1,42 @@
+#include "cli/session.hpp"
+
+#include <cstdlib>
+
+namespace gemstone::cli {
+
+Result<ClientOptions, int> command_options(const TransportFlags& transport, const Output& out) {
+  auto options = client_options(transport, std::getenv(kTokenEnv));
+  if (!options.ok()) return out.usage(options.error());
+  return std::move(options).value();
+}
+
+Result<RemoteService, int> identify_service(const std::string& url, const ClientOptions& options,
+                                            const Deadline& deadline, const Output& out) {
+  auto service = RemoteService::open(url, options);
+  if (!service.ok()) return out.fail(service.error());
+  auto identified = service.value().identify(deadline);
+  if (!identified.ok()) return out.fail(identified.error());
+  return std::move(service).value();
+}
+
+Result<RegistryClient, int> open_registry(const std::vector<std::string>& registry_flags,
+                                          const ClientOptions& options, Output& out) {
+  auto registry =
+      RegistryClient::open(registry_urls(registry_flags, std::getenv("GEMSTONE_REGISTRY")), options);
+  if (!registry.ok()) return out.fail(registry.error());
+  registry.value().set_observer([&out](const ClientError& skipped) {
+    out.note(skipped.describe() + "; trying the next registry");
+  });
+  return std::move(registry).value();
+}
+
+Result<RegistrySession, int> open_session(const std::vector<std::string>& registry_flags,
+                                          const TransportFlags& transport, Output& out) {
+  auto options = command_options(transport, out);
+  if (!options.ok()) return options.error();
+  auto registry = open_registry(registry_flags, options.value(), out);
+  if (!registry.ok()) return registry.error();
+  return RegistrySession{std::move(registry).value(), carries_token(options.value())};
+}
+
+}  // namespace gemstone::cli

@@ -1,0 +1,54 @@
+#pragma once
+// How a command starts: its client options from the flags, then the
+// registry (call, locate, services, register: the URLs from --registry or
+// GEMSTONE_REGISTRY, tried in order, with a note on stderr whenever one is
+// skipped for the next) or the service at a URL (call_raw, specs). Each
+// failure is reported on the command's Output, and the caller gets the exit
+// status to return.
+
+#include <string>
+#include <vector>
+
+#include "gemstone/client_options.hpp"
+#include "gemstone/deadline.hpp"
+#include "gemstone/registry_client.hpp"
+#include "gemstone/remote_service.hpp"
+#include "gemstone/result.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+
+namespace gemstone::cli {
+
+/// The client options `transport` asks for (GEMSTONE_TOKEN read too). A
+/// usage error has been reported on `out` when it fails.
+Result<ClientOptions, int> command_options(const TransportFlags& transport, const Output& out);
+
+/// Opens the service at `url` and identifies it (get_service_specs) before
+/// `deadline`. A failure has been reported on `out`.
+Result<RemoteService, int> identify_service(const std::string& url, const ClientOptions& options,
+                                            const Deadline& deadline, const Output& out);
+
+/// Opens the registry client. On failure the error has been reported on
+/// `out` and the result holds the exit status to return.
+Result<RegistryClient, int> open_registry(const std::vector<std::string>& registry_flags,
+                                          const ClientOptions& options, Output& out);
+
+/// What a registry command works with: the registry client, and whether its
+/// requests carry a token (which an "Access denied" report explains).
+struct RegistrySession {
+  RegistryClient registry;
+  bool token_sent = false;  ///< whether requests carry a token (see carries_token)
+
+  /// Reports a failed registry call on `out` (see Output::fail_registry)
+  /// and returns its exit status.
+  int fail(const ClientError& error, const Output& out) const { return out.fail_registry(error, token_sent); }
+};
+
+/// Reads the transport flags (and GEMSTONE_TOKEN) and opens the registry.
+/// On failure the error (a usage error, or a registry URL that cannot be
+/// used) has been reported on `out` and the result holds the exit status.
+/// `out` must outlive the session: skipped registries are noted on it.
+Result<RegistrySession, int> open_session(const std::vector<std::string>& registry_flags,
+                                          const TransportFlags& transport, Output& out);
+
+}  // namespace gemstone::cli
