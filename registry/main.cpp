@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
   // 3. Store (with what it held before a restart), methods, metrics.
   reg::MemoryStore store(config.max_instances);
   rpc::Dispatcher dispatcher(rpc::DispatcherOptions{config.response_style, rpc::kDefaultMaxDepth,
-                                                    config.max_batch});
+                                                    config.max_batch, config.max_response_bytes});
   reg::Metrics metrics(std::vector<std::string>(gemstone::registry_protocol::kMethods.begin(),
                                                  gemstone::registry_protocol::kMethods.end()));
   dispatcher.set_observer(
@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
   methods_options.port = server.bound_port();
   methods_options.max_name_length = config.max_name_length;
   methods_options.max_host_length = config.max_host_length;
+  methods_options.locate_result = config.locate_result;
   reg::add_registry_methods(dispatcher, store, methods_options,
                             {[&metrics, &changes] {
                                metrics.record_ping();

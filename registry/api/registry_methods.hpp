@@ -10,6 +10,10 @@
 
 namespace gemstone::registry {
 
+/// What locate_service answers: instance objects, or only their url strings
+/// (what gemstone 0.5 to 0.12 clients pass straight to RemoteService).
+enum class LocateResult { kInstances, kUrls };
+
 struct MethodsOptions {
   double ttl_seconds = 90.0;
   std::string host = "127.0.0.1";  ///< where the registry listens, for get_service_specs
@@ -17,6 +21,7 @@ struct MethodsOptions {
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
   std::size_t max_name_length = 255;  ///< characters; at most the contract's 255
   std::size_t max_host_length = 253;  ///< characters; at most the contract's 253
+  LocateResult locate_result = LocateResult::kInstances;
 };
 
 /// Counters the methods keep up to date (for /metrics); optional.

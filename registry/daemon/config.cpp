@@ -135,9 +135,30 @@ const std::vector<Option>& options() {
        [](const Config& c) {
          return quote(c.response_style == jsonrpc::ResponseStyle::kStrict ? "strict" : "gemstone");
        }},
+      {"locate_result",
+       "instances (locate_service answers instance objects) or urls (their url strings, what "
+       "gemstone 0.5 to 0.12 clients expect)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v == "instances") {
+           c.locate_result = LocateResult::kInstances;
+         } else if (v == "urls") {
+           c.locate_result = LocateResult::kUrls;
+         } else {
+           return "must be instances or urls";
+         }
+         return std::nullopt;
+       },
+       [](const Config& c) {
+         return quote(c.locate_result == LocateResult::kUrls ? "urls" : "instances");
+       }},
       {"access_log", "Log one line per HTTP request",
        boolean_setter([](Config& c, bool v) { c.access_log = v; }),
        [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
+      {"max_response_bytes",
+       "Largest response body; a result past it is answered with -32005 \"Response too large\"",
+       integer_setter(1024, 1LL << 32,
+                      [](Config& c, long long v) { c.max_response_bytes = static_cast<std::size_t>(v); }),
+       [](const Config& c) { return std::to_string(c.max_response_bytes); }},
       {"max_body_bytes", "Largest request body accepted; larger ones get HTTP 413",
        integer_setter(64, 256LL * 1024 * 1024,
                       [](Config& c, long long v) { c.max_body_bytes = static_cast<std::size_t>(v); }),

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
+#include "registry/api/registry_methods.hpp"
 
 namespace gemstone::registry {
 
@@ -20,7 +21,9 @@ struct Config {
   double ttl = 90.0;
   std::string log_level = "info";
   jsonrpc::ResponseStyle response_style = jsonrpc::ResponseStyle::kGemstone;
+  LocateResult locate_result = LocateResult::kInstances;
   bool access_log = false;
+  std::size_t max_response_bytes = 16 * 1024 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_batch = 100;
   std::size_t max_threads = 1024;
