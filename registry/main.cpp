@@ -134,8 +134,7 @@ int main(int argc, char** argv) {
   if (!config.state_file.empty()) reg::restore_state(config.state_file, config.ttl, store, metrics);
 
   // The dispatcher and the HTTP server in front of it.
-  rpc::Dispatcher dispatcher(
-      rpc::DispatcherOptions{config.response_style, rpc::kDefaultMaxDepth, config.max_batch});
+  rpc::Dispatcher dispatcher(reg::dispatcher_options_from(config));
   dispatcher.set_observer(
       [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
   auto http = reg::http_server_options_from(config);

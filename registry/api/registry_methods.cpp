@@ -151,9 +151,15 @@ class RegistryMethods {
     if (!pattern.ok()) return std::move(pattern).error();
     const Clock::time_point now = options_.now();
     Value out(rapidjson::kArrayType);
-    store_.locate(pattern.value(), now, [&](const Instance& instance) {
-      out.PushBack(instance_value(instance, now, alloc), alloc);
-    });
+    if (options_.locate_result == LocateResult::kUrls) {
+      store_.locate(pattern.value(), now, [&](const Instance& instance) {
+        out.PushBack(string_value(instance.url, alloc), alloc);
+      });
+    } else {
+      store_.locate(pattern.value(), now, [&](const Instance& instance) {
+        out.PushBack(instance_value(instance, now, alloc), alloc);
+      });
+    }
     return out;
   }
 
@@ -177,6 +183,10 @@ class RegistryMethods {
     out.AddMember("port", options_.port, alloc);
     out.AddMember("version", string_value(kVersion, alloc), alloc);
     out.AddMember("ttl", options_.ttl_seconds, alloc);
+    out.AddMember("locate_result",
+                  rapidjson::StringRef(options_.locate_result == LocateResult::kUrls ? "urls" : "instances"),
+                  alloc);
+    out.AddMember("backend", "memory", alloc);
     Value methods(rapidjson::kObjectType);
     for (const auto& method : dispatcher.methods()) {
       methods.AddMember(string_value(method.name, alloc), string_value(method.description, alloc),

@@ -10,6 +10,10 @@
 
 namespace gemstone::registry {
 
+/// What locate_service answers: instance objects, or only their url strings
+/// (what gemstone 0.5 to 0.12 clients pass straight to RemoteService).
+enum class LocateResult { kInstances, kUrls };
+
 /// What the methods need to know. The configurable fields have no defaults
 /// here: the daemon fills them from its configuration
 /// (methods_options_from in registry/daemon/options_from_config.hpp).
@@ -19,6 +23,7 @@ struct MethodsOptions {
   int port{};
   std::size_t max_name_length{};  ///< characters; at most the protocol's 255
   std::size_t max_host_length{};  ///< characters; at most the protocol's 253
+  LocateResult locate_result{};
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
+#include "registry/api/registry_methods.hpp"
 
 namespace gemstone::registry {
 
@@ -25,6 +26,8 @@ struct Config {
   double ttl{};  ///< seconds
   std::string log_level;
   jsonrpc::ResponseStyle response_style{};
+  LocateResult locate_result{};
+  std::size_t max_response_bytes{};
   bool access_log{};
   std::size_t max_body_bytes{};
   std::size_t max_batch{};

@@ -171,6 +171,8 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"ttl", {"2.5", "2.5"}},
       {"log_level", {"debug", "\"debug\""}},
       {"response_style", {"strict", "\"strict\""}},
+      {"locate_result", {"urls", "\"urls\""}},
+      {"max_response_bytes", {"4096", "4096"}},
       {"access_log", {"true", "true"}},
       {"max_body_bytes", {"2048", "2048"}},
       {"max_batch", {"7", "7"}},

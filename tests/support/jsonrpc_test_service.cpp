@@ -222,6 +222,7 @@ int main(int argc, char** argv) {
   int status = 0;
   std::string tls_cert;
   std::string required_token;
+  std::string locate_answer;
 
   CLI::App app("JSON-RPC test service for gemstone's tests");
   app.add_option("--host", host);
@@ -235,6 +236,9 @@ int main(int argc, char** argv) {
   app.add_option("--tls", tls_cert, "serve https; write the certificate (PEM) to this file");
   app.add_option("--require-token", required_token,
                  "answer -32001 \"Access denied\" to calls that do not carry this token");
+  app.add_option("--locate-answer", locate_answer,
+                 "serve locate_service(name), answering this JSON whatever the name: a stand-in for "
+                 "another registry (gemstone's example registry answers [url])");
   CLI11_PARSE(app, argc, argv);
 
   gemstone::jsonrpc::DispatcherOptions options;
@@ -242,6 +246,15 @@ int main(int argc, char** argv) {
                          : gemstone::jsonrpc::ResponseStyle::kGemstone;
   gemstone::jsonrpc::Dispatcher dispatcher(options);
   add_methods(dispatcher, name, !no_specs);
+  if (!locate_answer.empty()) {
+    auto answer = std::make_shared<rapidjson::Document>();
+    if (answer->Parse(locate_answer.c_str()).HasParseError()) {
+      std::fprintf(stderr, "--locate-answer is not JSON\n");
+      return 2;
+    }
+    dispatcher.add({"locate_service", {"name"}, 1, "Answers what --locate-answer says.",
+                    [answer](const Params&, Allocator& a) -> MethodResult { return Value(*answer, a); }});
+  }
 
   std::unique_ptr<SelfSigned> certificate;
   std::unique_ptr<httplib::Server> server;

@@ -39,6 +39,7 @@ class MethodsTest : public ::testing::Test {
     config.host = "10.1.2.3";
     MethodsOptions options = methods_options_from(config, 8123);
     options.now = [this] { return now_; };
+    options.locate_result = locate_result_;
     MethodEvents events;
     events.on_ping = [this] { ++pings_; };
     events.on_unregister = [this] { ++unregisters_; };
@@ -83,6 +84,7 @@ class MethodsTest : public ::testing::Test {
   void advance(Clock::duration d) { now_ += d; }
 
   Clock::time_point now_ = kT0;
+  LocateResult locate_result_ = LocateResult::kInstances;
   std::unique_ptr<MemoryStore> store_;
   std::unique_ptr<jsonrpc::Dispatcher> dispatcher_;
   int pings_ = 0;
@@ -515,6 +517,44 @@ TEST_F(MethodsTest, GetServiceSpecsDescribesTheRegistry) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"ping", "locate_service", "unregister", "list_services",
                                           "get_service_specs"}));
+}
+
+TEST_F(MethodsTest, SpecsSayWhatLocateAnswersAndWhereInstancesLive) {
+  auto specs = ok("get_service_specs");
+  EXPECT_STREQ(specs["locate_result"].GetString(), "instances");
+  EXPECT_STREQ(specs["backend"].GetString(), "memory");
+  locate_result_ = LocateResult::kUrls;
+  build(90.0, 0);
+  EXPECT_STREQ(ok("get_service_specs")["locate_result"].GetString(), "urls");
+}
+
+// --- locate_result = urls: what gemstone 0.5 to 0.12 clients expect ---
+
+TEST_F(MethodsTest, UrlsModeAnswersTheUrlsInTheSameOrderAndFiltering) {
+  locate_result_ = LocateResult::kUrls;
+  build(90.0, 0);
+  ok("ping", R"(["svc.b","10.0.0.2",81])");
+  ok("ping", R"(["svc.a","http://10.0.0.1:8080/rpc"])");
+  ok("ping", R"(["other","10.0.0.3",82])");
+  auto urls = ok("locate_service", R"(["svc.*"])");
+  ASSERT_TRUE(urls.IsArray());
+  ASSERT_EQ(urls.Size(), 2u);
+  EXPECT_STREQ(urls[0].GetString(), "http://10.0.0.1:8080/rpc");
+  EXPECT_STREQ(urls[1].GetString(), "http://10.0.0.2:81/api");
+  EXPECT_EQ(ok("locate_service", R"({"name":"none.*"})").Size(), 0u);
+  now_ += seconds(91);
+  EXPECT_EQ(ok("locate_service", R"(["svc.*"])").Size(), 0u);
+}
+
+TEST_F(MethodsTest, UrlsModeChangesOnlyLocate) {
+  locate_result_ = LocateResult::kUrls;
+  build(90.0, 0);
+  auto pinged = ok("ping", R"(["svc.a","10.0.0.1",80])");
+  EXPECT_TRUE(pinged.IsObject());
+  EXPECT_STREQ(pinged["url"].GetString(), "http://10.0.0.1:80/api");
+  auto services = ok("list_services");
+  ASSERT_EQ(services.Size(), 1u);
+  EXPECT_EQ(services[0]["instances"].GetUint64(), 1u);
 }
 
 // --- capacity ---

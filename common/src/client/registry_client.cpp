@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/url.hpp"
 
 namespace gemstone {
@@ -48,6 +49,14 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
     instance.expires_in = expires->value.GetDouble();
   }
   return instance;
+}
+
+// A value as JSON text for a message, cut to a readable length.
+std::string excerpt(const rapidjson::Value& value) {
+  constexpr std::size_t kMax = 120;
+  std::string text = jsonrpc::to_json(value);
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
 }
 
 // Several failures of the same operation as one line.
@@ -152,7 +161,8 @@ CallResult RegistryClient::call_for_array(std::string_view method, const CallPar
                                           const std::optional<Deadline>& deadline) {
   CallResult answer = call(method, params, deadline_or_default(deadline));
   if (answer.ok() && !answer.value().IsArray()) {
-    return ClientError::malformed(current_url(), std::string(method) + " did not answer an array");
+    return ClientError::malformed(current_url(), std::string(method) + " answered " +
+                                                     excerpt(answer.value()) + ", not an array");
   }
   return answer;
 }
@@ -161,10 +171,14 @@ Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_vi
                                                                   std::optional<Deadline> deadline) {
   auto answer = call_for_array("locate_service", CallParams::named().add("name", pattern), deadline);
   if (!answer.ok()) return std::move(answer).error();
+  // Instance objects (gemstone-registry, gemstone 0.2) or URL strings
+  // (gemstone 0.5 to 0.12, and gemstone-registry with locate_result = urls).
   std::vector<Instance> out;
   for (const auto& item : answer.value().GetArray()) {
     auto instance = instance_from(item);
-    if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
+    if (!instance.ok()) {
+      return ClientError::malformed(current_url(), instance.error() + ": " + excerpt(item));
+    }
     out.push_back(std::move(instance).value());
   }
   return out;
