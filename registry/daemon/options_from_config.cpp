@@ -37,6 +37,15 @@ MethodsOptions methods_options_from(const Config& config, int bound_port) {
   options.port = bound_port;
   options.max_name_length = config.max_name_length;
   options.max_host_length = config.max_host_length;
+  options.locate_result = config.locate_result;
+  return options;
+}
+
+jsonrpc::DispatcherOptions dispatcher_options_from(const Config& config) {
+  jsonrpc::DispatcherOptions options;
+  options.style = config.response_style;
+  options.max_batch = config.max_batch;
+  options.max_response_bytes = config.max_response_bytes;
   return options;
 }
 

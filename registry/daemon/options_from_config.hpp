@@ -16,6 +16,9 @@ namespace gemstone::registry {
 /// really listens (the configured port may be 0), for get_service_specs.
 MethodsOptions methods_options_from(const Config& config, int bound_port);
 
+/// The dispatcher's options: response style and the batch and response limits.
+jsonrpc::DispatcherOptions dispatcher_options_from(const Config& config);
+
 /// The HTTP server as configured, with the token files read (each once,
 /// here: a missing or empty one stops the start). The error is one line
 /// naming the option at fault.
