@@ -25,13 +25,17 @@ std::unique_ptr<TestServiceProcess> url_registry(const std::string& answer) {
       std::vector<std::string>{"--name", "old.registry", "--locate-answer", answer});
 }
 
+// Runs one of the Python clients written the way a gemstone version behaved.
+RunResult run_python_client(const std::string& script, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"python3", std::string(GEMSTONE_TESTS_DIR) + "/integration/python/" + script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run("/usr/bin/env", argv, {}, 30s);
+}
+
 TEST(LocateResultTest, Gemstone012ClientFindsAndCallsThroughAUrlsRegistry) {
   RegistryProcess registry({"--locate-result", "urls"});
   TestServiceProcess service;
-  auto result = run("/usr/bin/env",
-                    {"python3", std::string(GEMSTONE_TESTS_DIR) + "/integration/python/gemstone_012_client.py",
-                     registry.api_url(), service.api_url()},
-                    {}, 30s);
+  auto result = run_python_client("gemstone_012_client.py", {registry.api_url(), service.api_url()});
   EXPECT_EQ(result.status, 0) << result.out << result.err;
   EXPECT_EQ(result.out, "ok\n") << result.err;
 }
@@ -40,20 +44,14 @@ TEST(LocateResultTest, Gemstone012ClientFailsAgainstTheDefaultAnswer) {
   // Why the option exists: instance objects are not URLs to gemstone 0.12.
   RegistryProcess registry;
   TestServiceProcess service;
-  auto result = run("/usr/bin/env",
-                    {"python3", std::string(GEMSTONE_TESTS_DIR) + "/integration/python/gemstone_012_client.py",
-                     registry.api_url(), service.api_url()},
-                    {}, 30s);
+  auto result = run_python_client("gemstone_012_client.py", {registry.api_url(), service.api_url()});
   EXPECT_EQ(result.status, 1) << result.out << result.err;
   EXPECT_NE(result.out.find("unknown url type"), std::string::npos) << result.out;
 }
 
 TEST(LocateResultTest, GemstoneEraClientStillWorksWithTheDefault) {
   RegistryProcess registry({"--locate-result", "instances"});
-  auto result = run("/usr/bin/env",
-                    {"python3", std::string(GEMSTONE_TESTS_DIR) + "/integration/python/gemstone_era_client.py",
-                     registry.api_url()},
-                    {}, 30s);
+  auto result = run_python_client("gemstone_era_client.py", {registry.api_url()});
   EXPECT_EQ(result.status, 0) << result.out << result.err;
 }
 

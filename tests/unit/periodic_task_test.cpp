@@ -7,19 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include "eventually.hpp"
+
 namespace gemstone::registry {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `done` every millisecond for at most 10 s.
+// Polls every millisecond: these tests time periods of a few milliseconds.
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return done();
+  return gemstone::testing::eventually(done, std::chrono::seconds(10), std::chrono::milliseconds(1));
 }
 
 TEST(PeriodicTaskTest, RunsTheCallableEveryInterval) {
