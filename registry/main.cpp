@@ -232,6 +232,8 @@ int main(int argc, char** argv) {
   http.max_threads = config.max_threads;
   http.min_threads = std::min<std::size_t>(4, config.max_threads);
   http.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout);
+  http.request_timeout = to_millis(config.request_timeout);
+  http.shutdown_timeout = to_millis(config.shutdown_timeout);
   http.access_log = config.access_log;
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     spdlog::error("tls_cert and tls_key must be given together");
@@ -240,6 +242,7 @@ int main(int argc, char** argv) {
   http.max_header_bytes = config.max_header_bytes;
   http.tls_cert = config.tls_cert;
   http.tls_key = config.tls_key;
+  http.tls_ciphers = config.tls_ciphers;
   // Token files are read once, here: a missing or empty one stops the start.
   std::optional<reg::TokenSet> read_tokens, write_tokens;
   for (auto [key, path, into] : {std::tuple{"read_token_file", &config.read_token_file, &read_tokens},

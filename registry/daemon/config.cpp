@@ -153,6 +153,14 @@ const std::vector<Option>& options() {
       {"keep_alive_timeout", "Seconds an idle keep-alive connection is kept open",
        integer_setter(1, 3600, [](Config& c, long long v) { c.keep_alive_timeout = static_cast<int>(v); }),
        [](const Config& c) { return std::to_string(c.keep_alive_timeout); }},
+      {"request_timeout",
+       "Seconds a request may take to arrive, head and body, from its first byte (fractions allowed)",
+       seconds_setter(3600, "one hour", [](Config& c, double v) { c.request_timeout = v; }),
+       [](const Config& c) { return format_double(c.request_timeout); }},
+      {"shutdown_timeout",
+       "Seconds requests in flight get to finish on SIGTERM/SIGINT before their connections are closed",
+       seconds_setter(3600, "one hour", [](Config& c, double v) { c.shutdown_timeout = v; }),
+       [](const Config& c) { return format_double(c.shutdown_timeout); }},
       {"state_file",
        "File that keeps the instances across restarts (empty: none; "
        "the package uses /var/lib/gemstone-registry/state.json)",
@@ -210,6 +218,13 @@ const std::vector<Option>& options() {
          return std::nullopt;
        },
        [](const Config& c) { return quote(c.tls_key); }},
+      {"tls_ciphers",
+       "OpenSSL cipher list for TLS 1.2 (empty: Mozilla's \"intermediate\" list, forward secret AEAD only)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.tls_ciphers = v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return quote(c.tls_ciphers); }},
   };
   return table;
 }

@@ -25,6 +25,8 @@ struct Config {
   std::size_t max_batch = 100;
   std::size_t max_threads = 1024;
   int keep_alive_timeout = 5;
+  double request_timeout = 10.0;   ///< seconds for a whole request, head and body
+  double shutdown_timeout = 10.0;  ///< seconds requests in flight get at stop
   std::string state_file;            ///< empty: nothing survives a restart
   double state_save_interval = 5.0;  ///< seconds between saves when something changed
   std::size_t max_instances = 100000;  ///< 0: no limit
@@ -35,6 +37,7 @@ struct Config {
   std::string write_token_file;  ///< empty: writes are open
   std::string tls_cert;          ///< with tls_key: serve HTTPS
   std::string tls_key;
+  std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
   std::string config_file;  ///< where file values came from, if any
 };
 
