@@ -326,6 +326,14 @@ void Connection::begin_lingering() {
   transport_->shutdown();
   ::shutdown(transport_->fd(), SHUT_WR);
   if (peer_ended_) return close();
+  if (draining_) {
+    // Stopping: drop what already arrived (closing with unread bytes would
+    // reset the connection) but wait for nothing more.
+    char sink[4096];
+    while (::recv(transport_->fd(), sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
+    return close();
+  }
   phase_ = Phase::kLingering;
   linger_start_ = loop_.now();
   shared_.released_bytes.fetch_add(in_.release(), std::memory_order_relaxed);
