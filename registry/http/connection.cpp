@@ -86,6 +86,9 @@ void Connection::start() {
 }
 
 void Connection::on_io(std::uint32_t events) {
+  // Reset, or shut both ways: nothing can be sent any more, and epoll would
+  // report it again and again even to a connection that waits for nothing.
+  if ((events & EventLoop::kHangup) != 0) return close();
   switch (phase_) {
     case Phase::kClosed: return;
     case Phase::kHandshake:

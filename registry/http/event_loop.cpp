@@ -133,6 +133,7 @@ void EventLoop::run() {
       std::uint32_t ready = 0;
       if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ready |= kReadable;
       if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ready |= kWritable;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) ready |= kHangup;
       static_cast<FileHandler*>(events[i].data.ptr)->on_io(ready);
     }
     run_due_timers();

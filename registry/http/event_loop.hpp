@@ -17,8 +17,9 @@ namespace gemstone::registry::http {
 class FileHandler {
  public:
   virtual ~FileHandler() = default;
-  /// `events`: EventLoop::kReadable and/or kWritable (errors and hang-ups
-  /// are reported as both, so that the next read or write sees them).
+  /// `events`: EventLoop::kReadable and/or kWritable; errors and hang-ups
+  /// add kHangup (and both of the others, so that the next read or write
+  /// sees them). They are reported whatever the interest.
   virtual void on_io(std::uint32_t events) = 0;
 };
 
@@ -52,6 +53,7 @@ class EventLoop {
   using TimerId = std::uint64_t;
   static constexpr std::uint32_t kReadable = 1;
   static constexpr std::uint32_t kWritable = 2;
+  static constexpr std::uint32_t kHangup = 4;
 
   EventLoop();
   ~EventLoop();

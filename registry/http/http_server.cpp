@@ -201,10 +201,13 @@ struct HttpServer::Impl final : http::FileHandler {
     if (reserve_fd < 0) return false;
     ::close(reserve_fd);
     reserve_fd = -1;
+    // accept4 says EMFILE before it looks for a connection: there may be none.
     const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) {
+      ::close(fd);
+      metrics.record_connection_refused_fd_limit();
+    }
     reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    metrics.record_connection_refused_fd_limit();
     return fd >= 0 && reserve_fd >= 0;
   }
 

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -310,6 +311,77 @@ TEST(HttpShutdownTest, SigtermWithTricklingUploadsExitsWithinTheShutdownTimeout)
   EXPECT_EQ(status, 0);
   EXPECT_LT(took, 2s) << "shutdown_timeout 1 s + 1 s";
   EXPECT_GE(took, 900ms) << "requests in flight were given their time";
+}
+
+// What a TLS client may negotiate: TLS 1.2 with forward-secret AEAD suites,
+// or TLS 1.3; `--tls-ciphers` narrows TLS 1.2 further.
+TEST(HttpTlsTest, OnlyForwardSecretAeadSuitesFromTls12On) {
+  const std::string dir = ::testing::TempDir() + "framing_ciphers." + std::to_string(getpid()) + ".";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + dir +
+                         "key.pem -out " + dir + "cert.pem >/dev/null 2>&1").c_str()),
+            0);
+  const auto handshake = [](int port, const std::string& options) {
+    const std::string cmd = "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + options +
+                            " </dev/null >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  };
+  {
+    RegistryProcess registry({"--tls-cert", dir + "cert.pem", "--tls-key", dir + "key.pem"});
+    EXPECT_TRUE(handshake(registry.port(), "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"));
+    EXPECT_TRUE(handshake(registry.port(), "-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"));
+    EXPECT_TRUE(handshake(registry.port(), "-tls1_3"));
+    EXPECT_FALSE(handshake(registry.port(), "-tls1_2 -cipher AES128-SHA")) << "CBC without forward secrecy";
+    EXPECT_FALSE(handshake(registry.port(), "-tls1_2 -cipher AES256-GCM-SHA384")) << "no forward secrecy";
+    EXPECT_FALSE(handshake(registry.port(), "-tls1_2 -cipher ECDHE-RSA-AES128-SHA")) << "CBC";
+    EXPECT_FALSE(handshake(registry.port(), "-tls1_1 -cipher DEFAULT@SECLEVEL=0")) << "TLS 1.1";
+  }
+  RegistryProcess narrowed({"--tls-cert", dir + "cert.pem", "--tls-key", dir + "key.pem", "--tls-ciphers",
+                            "ECDHE-RSA-AES256-GCM-SHA384"});
+  EXPECT_TRUE(handshake(narrowed.port(), "-tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384"));
+  EXPECT_FALSE(handshake(narrowed.port(), "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"));
+}
+
+TEST(HttpFdLimitTest, ConnectionsBeyondTheDescriptorLimitAreClosedAtOnceAndCounted) {
+  // 48 descriptors in all: a few dozen connections fill them.
+  auto daemon = Process::start("/usr/bin/prlimit", {"--nofile=48:48", "--", registry_binary(), "--host", "127.0.0.1",
+                                           "--port", "0"},
+                               with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}));
+  static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+)/api)");
+  std::smatch m;
+  ASSERT_TRUE(daemon->wait_for_stderr([&](const std::string& err) { return std::regex_search(err, m, listening); }, 10s))
+      << daemon->err();
+  const std::string err = daemon->err();
+  std::regex_search(err, m, listening);
+  const int port = std::stoi(m[1].str());
+
+  std::vector<int> held;
+  int refused = 0;
+  for (int i = 0; i < 80; ++i) {
+    const int fd = connect_loopback(port);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+  }
+  for (int fd : held) {
+    // A refused connection is closed by the daemon at once; a held one stays open.
+    if (receive_to_end(fd, 20ms).closed) ++refused;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_LT(refused, 80);
+  for (int fd : held) ::close(fd);
+  std::this_thread::sleep_for(100ms);
+
+  // Descriptors are back: the daemon serves, and says how many it refused.
+  const int fd = connect_loopback(port);
+  ASSERT_TRUE(send_all(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const Received metrics = receive_to_end(fd, 5s);
+  ::close(fd);
+  EXPECT_EQ(first_status(metrics.bytes), 200);
+  const std::string counter = "gemstone_registry_connections_refused_total{reason=\"fd_limit\"} ";
+  const auto at = metrics.bytes.find(counter);
+  ASSERT_NE(at, std::string::npos) << metrics.bytes;
+  EXPECT_EQ(std::stoi(metrics.bytes.substr(at + counter.size())), refused);
+  daemon->send_signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(10s), std::optional<int>(0));
 }
 
 }  // namespace
