@@ -7,13 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -206,7 +208,7 @@ TEST(HttpSlowClientsTest, SlowBodiesDoNotDelayAChunkedPing) {
   for (int s : slow) ::close(s);
 }
 
-TEST(HttpSlowClientsTest, SlowTlsHandshakesDoNotDelayATlsPing) {
+TEST(HttpSlowClientsTest, SlowTlsHandshakesDoNotDelayTlsPingsPlainOrChunked) {
   const std::string dir = ::testing::TempDir() + "framing_tls." + std::to_string(getpid()) + ".";
   const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
                           "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "key.pem -out " + dir +
@@ -232,6 +234,23 @@ TEST(HttpSlowClientsTest, SlowTlsHandshakesDoNotDelayATlsPing) {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(error_code_of(res->body), 0) << res->body;
+
+  // A body of unknown length goes chunked.
+  const std::string body = R"({"jsonrpc":"2.0","method":"ping","params":["tls-chunked","h",1],"id":2})";
+  const auto chunked_started = Clock::now();
+  auto chunked = client.Post(
+      "/api",
+      [&body](std::size_t, httplib::DataSink& sink) {
+        sink.write(body.data(), 10);
+        sink.write(body.data() + 10, body.size() - 10);
+        sink.done();
+        return true;
+      },
+      "application/json");
+  EXPECT_LT(Clock::now() - chunked_started, 1s);
+  ASSERT_TRUE(chunked) << httplib::to_string(chunked.error());
+  EXPECT_EQ(chunked->status, 200);
+  EXPECT_NE(chunked->body.find("tls-chunked"), std::string::npos) << chunked->body;
   for (int s : slow) ::close(s);
 }
 
@@ -275,14 +294,23 @@ TEST(HttpSlowClientsTest, ClientsThatDoNotReadTheirAnswersNeitherStopOthersNorGr
   EXPECT_TRUE(doc["result"].IsObject());
   EXPECT_LT(Clock::now() - started, 1s);
   const std::size_t during = resident_kib(pid);
+  auto metrics = registry.get("/metrics");
+  ASSERT_TRUE(metrics);
+  const std::string made = "gemstone_registry_requests_total{method=\"locate_service\",outcome=\"ok\"} ";
+  const auto at = metrics->body.find(made);
+  ASSERT_NE(at, std::string::npos);
+  const long answers = std::stol(metrics->body.substr(at + made.size()));
+  EXPECT_LT(answers, 8 * 50) << "answers were made faster than the clients took them";
   for (int fd : deaf) ::shutdown(fd, SHUT_RDWR);
   for (auto& t : senders) t.join();
   for (int fd : deaf) ::close(fd);
   std::this_thread::sleep_for(1500ms);  // closed, freed, trimmed
   const std::size_t after = resident_kib(pid);
-  std::printf("daemon RSS: %zu KiB before, %zu KiB with 8 clients not reading 1000 pipelined 300 KB answers, "
-              "%zu KiB after they left\n", before, during, after);
+  std::printf("daemon RSS: %zu KiB before, %zu KiB with 8 clients not reading 1000 pipelined 300 KB answers "
+              "(%ld made), %zu KiB after they left\n", before, during, answers, after);
+#if !defined(__SANITIZE_ADDRESS__)  // its quarantine keeps freed memory resident
   EXPECT_LT(during, before + 64 * 1024) << "answers queued without bound";
+#endif
 }
 
 TEST(HttpShutdownTest, SigtermWithTricklingUploadsExitsWithinTheShutdownTimeout) {
@@ -342,17 +370,22 @@ TEST(HttpTlsTest, OnlyForwardSecretAeadSuitesFromTls12On) {
 }
 
 TEST(HttpFdLimitTest, ConnectionsBeyondTheDescriptorLimitAreClosedAtOnceAndCounted) {
-  // 48 descriptors in all: a few dozen connections fill them.
-  auto daemon = Process::start("/usr/bin/prlimit", {"--nofile=48:48", "--", registry_binary(), "--host", "127.0.0.1",
-                                           "--port", "0"},
-                               with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}));
-  static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+)/api)");
-  std::smatch m;
-  ASSERT_TRUE(daemon->wait_for_stderr([&](const std::string& err) { return std::regex_search(err, m, listening); }, 10s))
-      << daemon->err();
-  const std::string err = daemon->err();
-  std::regex_search(err, m, listening);
-  const int port = std::stoi(m[1].str());
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks a vtable pointer by writing it to a pipe of its own: out of
+  // descriptors, every virtual call looks invalid to it.
+  GTEST_SKIP() << "not meaningful under the sanitizers";
+#endif
+  RegistryProcess registry;
+  const pid_t pid = registry.process().pid();
+  const int port = registry.port();
+  // Room for 20 more descriptors than the daemon holds now.
+  std::size_t open_now = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    (void)entry;
+    ++open_now;
+  }
+  const rlimit limit{open_now + 20, open_now + 20};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0) << std::strerror(errno);
 
   std::vector<int> held;
   int refused = 0;
@@ -366,7 +399,7 @@ TEST(HttpFdLimitTest, ConnectionsBeyondTheDescriptorLimitAreClosedAtOnceAndCount
     if (receive_to_end(fd, 20ms).closed) ++refused;
   }
   EXPECT_GT(refused, 0);
-  EXPECT_LT(refused, 80);
+  EXPECT_LT(refused, 80) << open_now << " descriptors were open at start";
   for (int fd : held) ::close(fd);
   std::this_thread::sleep_for(100ms);
 
@@ -380,8 +413,7 @@ TEST(HttpFdLimitTest, ConnectionsBeyondTheDescriptorLimitAreClosedAtOnceAndCount
   const auto at = metrics.bytes.find(counter);
   ASSERT_NE(at, std::string::npos) << metrics.bytes;
   EXPECT_EQ(std::stoi(metrics.bytes.substr(at + counter.size())), refused);
-  daemon->send_signal(SIGTERM);
-  EXPECT_EQ(daemon->wait(10s), std::optional<int>(0));
+  EXPECT_EQ(registry.stop(), 0);
 }
 
 }  // namespace
