@@ -167,8 +167,9 @@ void Connection::serve() {
     if (phase_ == Phase::kClosed) return;
     if (pending_output() == 0) {
       if (phase_ == Phase::kClosing) return begin_lingering();
-      if (phase_ == Phase::kOpen && !request_started_ && (draining_ || peer_ended_)) return close();
-      if (phase_ == Phase::kOpen && peer_ended_) return close();  // a partial request will never end
+      // Everything answered, and the client sent its last byte (a partial
+      // request will never end) or the server is stopping.
+      if (phase_ == Phase::kOpen && (peer_ended_ || (draining_ && !request_started_))) return close();
     }
     // Requests waited behind answers that are now sent, or TLS holds bytes
     // the socket will not announce: go on without waiting for epoll.

@@ -43,7 +43,8 @@ class ConnectionTest : public ::testing::Test, public ConnectionOwner {
     });
   }
 
-  ~ConnectionTest() override {
+  // Before the destructor: the loop thread calls on_closed() on this object.
+  void TearDown() override {
     if (runner_.joinable()) {
       loop_.stop();
       runner_.join();
