@@ -243,6 +243,12 @@ void Connection::run_request() {
   if (in_.empty() && in_.capacity() > kKeptInput) {
     shared_.released_bytes.fetch_add(in_.release(), std::memory_order_relaxed);
   }
+  // Long polls park thousands of connections at once: a parked one keeps
+  // no buffer it does not need.
+  if (phase_ == Phase::kParked) {
+    if (in_.empty()) in_.release();
+    if (pending_output() == 0) std::string().swap(out_);
+  }
 }
 
 void Connection::answer(const Response& response, bool keep_alive, bool head_only) {

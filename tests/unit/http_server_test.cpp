@@ -53,6 +53,10 @@ class HttpServerTest : public ::testing::Test {
         done.complete(late);  // a second call does nothing
       });
     });
+    server_->add_route("/park", [this](const http::Request& request, http::Response&) {
+      std::lock_guard lock(mutex_);
+      parked_.push_back(request.defer());
+    });
     const auto error = server_->bind();
     ASSERT_FALSE(error) << *error;
     serving_ = std::thread([this] { server_->serve(); });
@@ -73,6 +77,7 @@ class HttpServerTest : public ::testing::Test {
   std::thread serving_;
   std::mutex mutex_;
   std::vector<std::thread> helpers_;
+  std::vector<http::Completion> parked_;
 };
 
 const std::string kLater = "GET /later HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -160,6 +165,44 @@ TEST_F(HttpServerTest, ShutdownTimeoutClosesWhatIsStillOpen) {
   EXPECT_LT(Clock::now() - stopping, 1500ms);
   EXPECT_TRUE(receive_to_end(fd, 1s).closed);
   ::close(fd);
+}
+
+TEST_F(HttpServerTest, HundredsOfParkedRequestsAreAnsweredTogetherFromAnotherThread) {
+  start();
+  constexpr int kParked = 500;
+  std::vector<int> fds;
+  for (int i = 0; i < kParked; ++i) {
+    const int fd = connect_loopback(port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(send_all(fd, "GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
+    fds.push_back(fd);
+  }
+  const auto deadline = Clock::now() + 5s;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (parked_.size() == kParked) break;
+    }
+    ASSERT_LT(Clock::now(), deadline) << "not all requests were parked";
+    std::this_thread::sleep_for(5ms);
+  }
+  std::thread answerer([this] {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < parked_.size(); ++i) {
+      http::Response r;
+      r.content_type = "application/json";
+      r.body = "{\"n\":" + std::to_string(i) + "}";
+      parked_[i].complete(r);
+    }
+  });
+  answerer.join();
+  int answered = 0;
+  for (int fd : fds) {
+    const auto got = receive_until(fd, 2s, [](const std::string& b) { return b.find('}') != std::string::npos; });
+    if (testing::first_status(got.bytes) == 200) ++answered;
+    ::close(fd);
+  }
+  EXPECT_EQ(answered, kParked);
 }
 
 TEST_F(HttpServerTest, SecondServerOnTheSamePortIsRefused) {
