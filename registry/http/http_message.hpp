@@ -62,6 +62,9 @@ struct Request {
 
   /// Answers later: the response a route fills in after this call is
   /// ignored; the connection reads nothing more until the completion runs.
+  /// The request has no deadline while parked: the route answers it in
+  /// time (a long poll keeps its own timeout). The request's views are
+  /// gone once the route returns: copy what the answer will need.
   Completion defer() const { return deferral != nullptr ? deferral->defer() : Completion(); }
 };
 
