@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -35,6 +36,10 @@ class ConnectionTest : public ::testing::Test, public ConnectionOwner {
       ++count_;
       r.content_type = "application/json";
       r.body = "{}";
+    });
+    routes_.add("/size", [](const Request& request, Response& r) {
+      r.content_type = "application/json";
+      r.body = "{\"n\":" + std::to_string(request.body.size()) + "}";
     });
     routes_.add("/big", [this](const Request&, Response& r) {
       ++big_;
@@ -224,6 +229,55 @@ TEST_F(ConnectionTest, ExpectContinueGetsOneContinueThenTheAnswer) {
   EXPECT_EQ(testing::first_status(second.bytes), 200) << second.bytes;
   EXPECT_EQ(second.bytes.find("100 Continue"), std::string::npos);
   EXPECT_EQ(count_, 1);
+}
+
+// However the bytes of many pipelined requests are split (the buffer grows,
+// is compacted, and the parser resumes across pieces), every request is
+// answered, in order, with its own body.
+TEST_F(ConnectionTest, PipelinedRequestsSplitAnywhereAreAnsweredInOrder) {
+  start(limits());
+  std::mt19937 random(20261129);
+  std::string stream;
+  std::string expected;
+  for (int i = 0; i < 150; ++i) {
+    const std::size_t size = random() % 3 == 0 ? random() % 40000 : random() % 200;
+    const std::string body(size, static_cast<char>('a' + i % 26));
+    if (random() % 2 == 0) {
+      stream += "POST /size HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n" + body;
+    } else {
+      stream += "POST /size HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+      for (std::size_t at = 0; at < size;) {
+        const std::size_t n = std::min<std::size_t>(size - at, 1 + random() % 5000);
+        char hex[32];
+        std::snprintf(hex, sizeof hex, "%zx", n);
+        stream += std::string(hex) + "\r\n" + body.substr(at, n) + "\r\n";
+        at += n;
+      }
+      stream += "0\r\n\r\n";
+    }
+    expected += "{\"n\":" + std::to_string(size) + "}";
+  }
+  std::thread sender([&] {
+    for (std::size_t at = 0; at < stream.size();) {
+      const std::size_t n = std::min<std::size_t>(stream.size() - at, 1 + random() % 3000);
+      if (!send_all(client_, stream.substr(at, n))) return;
+      at += n;
+      if (random() % 8 == 0) std::this_thread::sleep_for(1ms);
+    }
+  });
+  std::string bodies;
+  const auto got = receive_until(client_, 10s, [&](const std::string& b) {
+    return testing::count_responses(b) >= 150 && b.back() == '}';
+  });
+  sender.join();
+  for (std::size_t at = got.bytes.find("\r\n\r\n"); at != std::string::npos;
+       at = got.bytes.find("\r\n\r\n", at + 4)) {
+    const std::size_t end = got.bytes.find('}', at);
+    bodies += got.bytes.substr(at + 4, end + 1 - (at + 4));
+  }
+  EXPECT_EQ(testing::count_responses(got.bytes), 150);
+  EXPECT_EQ(bodies, expected);
+  EXPECT_FALSE(got.closed);
 }
 
 TEST_F(ConnectionTest, HttpTenAndConnectionCloseAreHonoured) {
