@@ -206,7 +206,12 @@ void Connection::process_requests() {
     if (status == RequestParser::Status::kIncomplete) {
       if (parser_.head_complete() && parser_.head().expect_continue && !continue_sent_) {
         continue_sent_ = true;
-        out_.append(kContinueResponse);
+        // Only while the client waits for it: once body bytes came, it did not.
+        const std::string_view input = in_.view();
+        const std::size_t head_end = input.find("\r\n\r\n");
+        if (head_end != std::string_view::npos && head_end + 4 == input.size()) {
+          out_.append(kContinueResponse);
+        }
       }
       return;
     }

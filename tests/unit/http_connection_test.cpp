@@ -280,6 +280,16 @@ TEST_F(ConnectionTest, PipelinedRequestsSplitAnywhereAreAnsweredInOrder) {
   EXPECT_FALSE(got.closed);
 }
 
+TEST_F(ConnectionTest, ExpectContinueIsNotSentOnceBodyBytesCame) {
+  start(limits());
+  ASSERT_TRUE(send_all(client_, "POST /count HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{"));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(send_all(client_, "}"));
+  const auto got = receive_until(client_, 2s, [](const std::string& b) { return b.find("{}") != std::string::npos; });
+  EXPECT_EQ(testing::first_status(got.bytes), 200) << got.bytes;
+  EXPECT_EQ(got.bytes.find("100 Continue"), std::string::npos);
+}
+
 TEST_F(ConnectionTest, HttpTenAndConnectionCloseAreHonoured) {
   start(limits());
   ASSERT_TRUE(send_all(client_, "GET /count HTTP/1.0\r\n\r\n"));
