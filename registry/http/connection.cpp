@@ -69,6 +69,7 @@ Connection::Connection(EventLoop& loop, ConnectionShared& shared, ConnectionOwne
       parser_(shared.limits.parse) {}
 
 Connection::~Connection() {
+  if (phase_ == Phase::kParked) parked_.abandon();
   if (phase_ != Phase::kClosed) {
     // Destroyed with its loop: nothing else will run for it.
     loop_.unwatch(transport_->fd());
@@ -89,6 +90,9 @@ void Connection::on_io(std::uint32_t events) {
   // Reset, or shut both ways: nothing can be sent any more, and epoll would
   // report it again and again even to a connection that waits for nothing.
   if ((events & EventLoop::kHangup) != 0) return close();
+  // A client that hangs up while its request is parked will not read the
+  // answer: let the connection, and the completion's holder, go now.
+  if (phase_ == Phase::kParked && (events & EventLoop::kPeerClosed) != 0) return close();
   switch (phase_) {
     case Phase::kClosed: return;
     case Phase::kHandshake:
@@ -278,16 +282,18 @@ Completion Connection::defer() {
   const std::uint64_t generation = ++generation_;
   std::weak_ptr<Connection> self = weak_from_this();
   std::shared_ptr<Mailbox> mailbox = loop_.mailbox();
-  return Completion([self = std::move(self), mailbox = std::move(mailbox), generation](Response r) {
+  parked_ = Completion([self = std::move(self), mailbox = std::move(mailbox), generation](Response r) {
     mailbox->post([self, generation, r = std::move(r)]() mutable {
       if (auto c = self.lock()) c->finish_deferred(generation, std::move(r));
     });
   });
+  return parked_;
 }
 
 void Connection::finish_deferred(std::uint64_t generation, Response response) {
   if (phase_ != Phase::kParked || generation != generation_) return;
   phase_ = Phase::kOpen;
+  parked_ = Completion();
   if (shared_.routes.access_log()) {
     shared_.routes.log_access(peer_, parked_method_, parked_path_, response, parked_body_size_);
   }
@@ -383,6 +389,8 @@ void Connection::drain() {
 
 void Connection::close() {
   if (phase_ == Phase::kClosed) return;
+  if (phase_ == Phase::kParked) parked_.abandon();
+  parked_ = Completion();
   phase_ = Phase::kClosed;
   if (timer_ != 0) {
     loop_.cancel_timer(timer_);
@@ -433,6 +441,9 @@ void Connection::update_interest() {
       want = handshake_wants_write_ ? EventLoop::kWritable : EventLoop::kReadable;
       break;
     case Phase::kLingering: want = EventLoop::kReadable; break;
+    case Phase::kParked:
+      want = pending_output() > 0 ? EventLoop::kWritable : EventLoop::kPeerClosed;
+      break;
     default:
       if (pending_output() > 0) want |= write_wants_read_ ? EventLoop::kReadable : EventLoop::kWritable;
       if (reading_wanted()) want |= read_wants_write_ ? EventLoop::kWritable : EventLoop::kReadable;

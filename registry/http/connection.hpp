@@ -174,6 +174,7 @@ class Connection final : public FileHandler,
   EventLoop::Clock::time_point timer_at_;
 
   std::uint64_t generation_ = 0;  ///< of the parked request
+  Completion parked_;             ///< told when the connection goes first
   std::string parked_method_;     ///< for the access log of a deferred answer
   std::string parked_path_;
   std::size_t parked_body_size_ = 0;

@@ -67,7 +67,8 @@ EventLoop::~EventLoop() {
 
 bool EventLoop::watch(int fd, std::uint32_t interest, FileHandler* handler) {
   epoll_event ev{};
-  ev.events = ((interest & kReadable) ? EPOLLIN : 0u) | ((interest & kWritable) ? EPOLLOUT : 0u);
+  ev.events = ((interest & kReadable) ? EPOLLIN : 0u) | ((interest & kWritable) ? EPOLLOUT : 0u) |
+              ((interest & kPeerClosed) ? EPOLLRDHUP : 0u);
   ev.data.ptr = handler;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0) return true;
   return errno == ENOENT && ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
@@ -134,6 +135,7 @@ void EventLoop::run() {
       if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ready |= kReadable;
       if (events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ready |= kWritable;
       if (events[i].events & (EPOLLERR | EPOLLHUP)) ready |= kHangup;
+      if (events[i].events & EPOLLRDHUP) ready |= kPeerClosed;
       static_cast<FileHandler*>(events[i].data.ptr)->on_io(ready);
     }
     run_due_timers();

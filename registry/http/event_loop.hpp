@@ -54,6 +54,8 @@ class EventLoop {
   static constexpr std::uint32_t kReadable = 1;
   static constexpr std::uint32_t kWritable = 2;
   static constexpr std::uint32_t kHangup = 4;
+  /// Interest and event: the peer shut its sending side (EPOLLRDHUP).
+  static constexpr std::uint32_t kPeerClosed = 8;
 
   EventLoop();
   ~EventLoop();

@@ -38,11 +38,20 @@ class Completion {
   }
   explicit operator bool() const { return state_ != nullptr; }
 
+  /// True once the connection is gone (the client hung up while waiting):
+  /// whoever holds the completion may drop it without answering.
+  bool abandoned() const { return state_ && state_->abandoned.load(std::memory_order_relaxed); }
+  /// The carrier's side: the answer can no longer be delivered.
+  void abandon() const {
+    if (state_) state_->abandoned.store(true, std::memory_order_relaxed);
+  }
+
  private:
   struct State {
     explicit State(std::function<void(Response)> d) : deliver(std::move(d)) {}
     std::function<void(Response)> deliver;
     std::atomic<bool> done{false};
+    std::atomic<bool> abandoned{false};
   };
   std::shared_ptr<State> state_;
 };

@@ -205,6 +205,29 @@ TEST_F(HttpServerTest, HundredsOfParkedRequestsAreAnsweredTogetherFromAnotherThr
   EXPECT_EQ(answered, kParked);
 }
 
+TEST_F(HttpServerTest, ClientThatHangsUpWhileParkedAbandonsTheCompletion) {
+  start();
+  const int fd = connect_loopback(port());
+  ASSERT_TRUE(send_all(fd, "GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
+  http::Completion parked;
+  const auto deadline = Clock::now() + 2s;
+  while (!parked && Clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+    std::lock_guard lock(mutex_);
+    if (!parked_.empty()) parked = parked_.front();
+  }
+  ASSERT_TRUE(parked);
+  EXPECT_FALSE(parked.abandoned());
+  ::close(fd);
+  while (!parked.abandoned() && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(parked.abandoned()) << "the holder learns that nobody waits for the answer";
+  parked.complete(http::Response{});  // does nothing
+  const int next = connect_loopback(port());
+  ASSERT_TRUE(send_all(next, kHealth));
+  EXPECT_EQ(testing::first_status(receive_until(next, 2s, [](const std::string& b) { return has_body(b, "ok"); }).bytes), 200);
+  ::close(next);
+}
+
 TEST_F(HttpServerTest, SecondServerOnTheSamePortIsRefused) {
   start();
   HttpServerOptions options;
