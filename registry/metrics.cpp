@@ -121,6 +121,11 @@ std::string Metrics::render(const Gauges& gauges) const {
                   static_cast<unsigned long long>(rejected_[i].load(std::memory_order_relaxed)));
   }
 
+  out += "# HELP gemstone_registry_connections_refused_total Connections closed at once when accepted, by reason.\n"
+         "# TYPE gemstone_registry_connections_refused_total counter\n";
+  append_format(out, "gemstone_registry_connections_refused_total{reason=\"fd_limit\"} %llu\n",
+                static_cast<unsigned long long>(refused_fd_limit_.load(std::memory_order_relaxed)));
+
   auto counter = [&](const char* name, const char* help, std::uint64_t value) {
     append_format(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
                   static_cast<unsigned long long>(value));

@@ -26,6 +26,11 @@ class Metrics {
   /// One HTTP request to /api, from first byte read to response ready.
   void record_latency(std::chrono::nanoseconds elapsed);
   void record_rejection(Rejection why);
+  /// A connection accepted and closed at once because the process was out
+  /// of file descriptors.
+  void record_connection_refused_fd_limit() {
+    refused_fd_limit_.fetch_add(1, std::memory_order_relaxed);
+  }
   void record_ping() { pings_.fetch_add(1, std::memory_order_relaxed); }
   void record_unregister() { unregisters_.fetch_add(1, std::memory_order_relaxed); }
   void record_expired(std::uint64_t n) { expirations_.fetch_add(n, std::memory_order_relaxed); }
@@ -61,6 +66,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> latency_buckets_{};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::kCount)> rejected_{};
+  std::atomic<std::uint64_t> refused_fd_limit_{0};
   std::atomic<std::uint64_t> pings_{0};
   std::atomic<std::uint64_t> unregisters_{0};
   std::atomic<std::uint64_t> expirations_{0};

@@ -28,5 +28,5 @@ cmake --build "$here/build-asan" -j "$jobs"
 echo "== thread: concurrent component tests"
 configure "$here/build-tsan" thread
 cmake --build "$here/build-tsan" -j "$jobs" --target unit_tests
-"$here/build-tsan/tests/unit_tests" --gtest_filter='MemoryStore*:*Concurren*:ElasticTaskQueue*:Dispatcher*:PeriodicTask*:ExpirySweeper*:StateSaver*' \
+"$here/build-tsan/tests/unit_tests" --gtest_filter='MemoryStore*:*Concurren*:EventLoop*:HttpServer*:Dispatcher*:PeriodicTask*:ExpirySweeper*:StateSaver*' \
   --gtest_brief=1

@@ -192,11 +192,17 @@ const std::vector<Option>& options() {
       {"max_batch", "100", "Most requests in one JSON-RPC batch",
        integer(&Config::max_batch, 1, 100000)},
       {"max_threads", "1024",
-       "Most threads for TLS connections and requests an event loop will not wait for "
-       "(chunked, 100-continue, over 64 KiB)",
+       "No longer used (no connection or request holds a thread); accepted so that older "
+       "configuration files still load",
        integer(&Config::max_threads, 1, 65536)},
       {"keep_alive_timeout", "5", "Seconds an idle keep-alive connection is kept open",
        integer(&Config::keep_alive_timeout, 1, 3600, "SECONDS")},
+      {"request_timeout", "10",
+       "Seconds a request may take to arrive, head and body, from its first byte (fractions allowed)",
+       seconds(&Config::request_timeout, 3600, "one hour")},
+      {"shutdown_timeout", "10",
+       "Seconds requests in flight get to finish on SIGTERM/SIGINT before their connections are closed",
+       seconds(&Config::shutdown_timeout, 3600, "one hour")},
       {"state_file", "",
        "File that keeps the instances across restarts (empty: none; "
        "the package uses /var/lib/gemstone-registry/state.json)",
@@ -208,8 +214,7 @@ const std::vector<Option>& options() {
       {"max_host_length", "253", "Most characters in an instance's host (at most the protocol's 253)",
        integer(&Config::max_host_length, 1, 253)},
       {"max_header_bytes", "16384",
-       "Most bytes in a request's headers altogether; more gets HTTP 431 (one line is also "
-       "limited to 8 KiB by cpp-httplib)",
+       "Most bytes in a request's head (request line and headers together); more gets HTTP 431",
        integer(&Config::max_header_bytes, 256, 1024 * 1024)},
       {"max_instances", "100000",
        "Most instances held at once; a ping for a new one beyond it gets -32002 Registry full "
@@ -225,6 +230,9 @@ const std::vector<Option>& options() {
       {"tls_cert", "", "PEM certificate chain: with tls_key, serve HTTPS instead of HTTP",
        text(&Config::tls_cert, "FILE")},
       {"tls_key", "", "PEM private key for tls_cert", text(&Config::tls_key, "FILE")},
+      {"tls_ciphers", "",
+       "OpenSSL cipher list for TLS 1.2 (empty: Mozilla's \"intermediate\" list, forward-secret AEAD only)",
+       text(&Config::tls_ciphers, "LIST")},
   };
   return table;
 }

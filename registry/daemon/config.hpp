@@ -33,6 +33,8 @@ struct Config {
   std::size_t max_batch{};
   std::size_t max_threads{};
   int keep_alive_timeout{};  ///< seconds
+  double request_timeout{};   ///< seconds for a whole request, head and body
+  double shutdown_timeout{};  ///< seconds requests in flight get at stop
   std::string state_file;        ///< empty: nothing survives a restart
   double state_save_interval{};  ///< seconds between saves when something changed
   std::size_t max_instances{};   ///< 0: no limit
@@ -43,7 +45,7 @@ struct Config {
   std::string write_token_file;  ///< empty: writes are open
   std::string tls_cert;          ///< with tls_key: serve HTTPS
   std::string tls_key;
-
+  std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
   std::string config_file;  ///< where file values came from, if any
 };
 

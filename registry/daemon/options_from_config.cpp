@@ -12,10 +12,9 @@
 namespace gemstone::registry {
 namespace {
 
-// Not options: fixed properties of how the daemon serves HTTP.
-constexpr std::chrono::seconds kReadTimeout{5};  // most wait for the next bytes of a request
-constexpr std::size_t kEventLoops = 0;           // one per CPU
-constexpr std::size_t kMinThreads = 4;           // kept warm for handed-off requests
+std::chrono::milliseconds to_millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
 
 // A token file's tokens; logs how many it gave.
 Result<std::optional<TokenSet>, std::string> read_tokens(const char* option,
@@ -63,15 +62,14 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   http.port = config.port;
   http.max_body_bytes = config.max_body_bytes;
   http.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout);
-  http.read_timeout = kReadTimeout;
-  http.event_loops = kEventLoops;
-  http.min_threads = std::min(kMinThreads, config.max_threads);
-  http.max_threads = config.max_threads;
+  http.request_timeout = to_millis(config.request_timeout);
+  http.shutdown_timeout = to_millis(config.shutdown_timeout);
   http.access_log = config.access_log;
   http.max_header_bytes = config.max_header_bytes;
   http.access = AccessPolicy(std::move(read).value(), std::move(write).value());
   http.tls_cert = config.tls_cert;
   http.tls_key = config.tls_key;
+  http.tls_ciphers = config.tls_ciphers;
   return http;
 }
 

@@ -1,7 +1,7 @@
 // The stack's ceiling for tests/bench/run.sh: stock cpp-httplib answering
 // every POST /api with a fixed JSON-RPC body, no parsing, no store. It is set
 // up as the stack notes say a tuned httplib server must be (TCP_NODELAY,
-// unlimited keep-alive requests, a pool that grows with the connections),
+// unlimited keep-alive requests, a pool with a thread for every connection),
 // but keeps the library's own connection handling.
 //
 //   bare_httplib_responder [PORT]     (default 0: any free port)
@@ -17,7 +17,6 @@
 
 #include <httplib.h>
 
-#include "registry/http/elastic_task_queue.hpp"
 
 int main(int argc, char** argv) {
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
@@ -29,7 +28,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   httplib::Server server;
-  server.new_task_queue = [] { return new gemstone::registry::ElasticTaskQueue(4, 1024); };
+  // A thread per connection, held for its keep-alive life: enough of them
+  // for the benchmark's connections.
+  server.new_task_queue = [] { return new httplib::ThreadPool(256); };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(1000000);
   server.Post("/api", [](const httplib::Request&, httplib::Response& res) {

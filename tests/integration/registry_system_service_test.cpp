@@ -178,6 +178,8 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"max_batch", {"7", "7"}},
       {"max_threads", {"16", "16"}},
       {"keep_alive_timeout", {"30", "30"}},
+      {"request_timeout", {"1.5", "1.5"}},
+      {"shutdown_timeout", {"2.5", "2.5"}},
       {"state_file", {"/var/lib/x/state.json", "\"/var/lib/x/state.json\""}},
       {"state_save_interval", {"0.5", "0.5"}},
       {"max_instances", {"5", "5"}},
@@ -188,6 +190,7 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"write_token_file", {"/etc/x/write", "\"/etc/x/write\""}},
       {"tls_cert", {"/etc/x/cert.pem", "\"/etc/x/cert.pem\""}},
       {"tls_key", {"/etc/x/key.pem", "\"/etc/x/key.pem\""}},
+      {"tls_ciphers", {"ECDHE-RSA-AES128-GCM-SHA256", "\"ECDHE-RSA-AES128-GCM-SHA256\""}},
   };
   const auto defaults = parse_print_config(print_config({}));
   ASSERT_EQ(defaults.size(), changed.size()) << "an option without a case here";

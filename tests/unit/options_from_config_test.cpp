@@ -33,7 +33,9 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   config.port = 9000;
   config.max_body_bytes = 2048;
   config.keep_alive_timeout = 30;
-  config.max_threads = 2;
+  config.request_timeout = 2.5;
+  config.shutdown_timeout = 0.5;
+  config.tls_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
   config.access_log = true;
   config.max_header_bytes = 4096;
   auto options = http_server_options_from(config);
@@ -43,8 +45,9 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   EXPECT_EQ(http.port, 9000);
   EXPECT_EQ(http.max_body_bytes, 2048u);
   EXPECT_EQ(http.keep_alive_timeout, std::chrono::seconds(30));
-  EXPECT_EQ(http.max_threads, 2u);
-  EXPECT_LE(http.min_threads, http.max_threads);
+  EXPECT_EQ(http.request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(http.shutdown_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(http.tls_ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
   EXPECT_TRUE(http.access_log);
   EXPECT_EQ(http.max_header_bytes, 4096u);
   EXPECT_TRUE(http.tls_cert.empty());

@@ -13,6 +13,31 @@ constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/// Whether `c` may appear in an HTTP token (RFC 9110 tchar): header names,
+/// methods, transfer codings.
+constexpr bool is_token_char(char c) {
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return is_digit(c) || is_alpha(c);
+  }
+}
+
+/// Whether `text` is a non-empty HTTP token.
+constexpr bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!is_token_char(c)) return false;
+  }
+  return true;
+}
+
 /// Whether `a` and `b` are equal, ignoring the case of ASCII letters.
 constexpr bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

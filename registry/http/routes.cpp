@@ -1,0 +1,142 @@
+#include "registry/http/routes.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "gemstone/ascii.hpp"
+
+namespace gemstone::registry::http {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+
+// JSON-RPC over HTTP has used three media types; accept them all, with
+// parameters such as "; charset=utf-8".
+bool is_json_content_type(std::string_view value) {
+  const std::string_view type = ascii::trim(value.substr(0, value.find(';')));
+  return ascii::equals_ignoring_case(type, "application/json") ||
+         ascii::equals_ignoring_case(type, "application/json-rpc") ||
+         ascii::equals_ignoring_case(type, "application/jsonrequest");
+}
+
+}  // namespace
+
+Routes::Routes(RoutesOptions options, const jsonrpc::Dispatcher& dispatcher, Metrics& metrics,
+               std::function<std::string()> health_body, std::function<Metrics::Gauges()> gauges)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      metrics_(metrics),
+      health_body_(std::move(health_body)),
+      gauges_(std::move(gauges)) {}
+
+void Routes::add(std::string path, RouteHandler handler) {
+  extra_.emplace_back(std::move(path), std::move(handler));
+}
+
+Response Routes::error(int status, std::string message) const {
+  Response response;
+  response.status = status;
+  response.content_type = kJson;
+  response.body = dispatcher_.error_response(jsonrpc::Error::invalid_request(std::move(message)));
+  return response;
+}
+
+void Routes::handle(const Request& request, Response& response) const {
+  const std::string_view path = request.head.path();
+  const std::string_view method = request.head.method;
+  if (path == "/api") {
+    if (method == "POST") return api(request, response);
+    metrics_.record_rejection(Rejection::kHttpMethod);
+    response = error(405, std::string(method) + " is not allowed, use POST");
+    response.allow = "POST";
+    return;
+  }
+  if (path == "/health" || path == "/metrics") {
+    if (method != "GET" && method != "HEAD") {
+      response = error(405, std::string(method) + " is not allowed, use GET");
+      response.allow = "GET, HEAD";
+      return;
+    }
+    if (path == "/health") {
+      response.content_type = kJson;
+      response.body = health_body_();
+    } else {
+      response.content_type = kMetricsType;
+      response.body = metrics_.render(gauges_());
+    }
+    return;
+  }
+  for (const auto& [route, handler] : extra_) {
+    if (route == path) return handler(request, response);
+  }
+  response.status = 404;
+}
+
+void Routes::api(const Request& request, Response& response) const {
+  const auto started = std::chrono::steady_clock::now();
+  const RequestHead& head = request.head;
+  if (!is_json_content_type(head.header("Content-Type").value_or(""))) {
+    metrics_.record_rejection(Rejection::kContentType);
+    response = error(415, "Content-Type must be application/json");
+    return;
+  }
+  // Methods are refused per call (a batch may mix reads and writes), so the
+  // decision is the dispatcher's guard, fed with this request's token.
+  const auto token = presented_token(head.header("Authorization").value_or(""),
+                                     head.header("X-Api-Token").value_or(""));
+  const jsonrpc::Guard guard = make_guard(options_.access, token);
+  response.body = dispatcher_.handle(request.body, guard);
+  if (response.body.empty()) {
+    response.status = 204;  // only notifications: nothing to answer
+  } else {
+    response.content_type = kJson;
+  }
+  metrics_.record_latency(std::chrono::steady_clock::now() - started);
+}
+
+std::optional<Response> Routes::check_head(const RequestHead& head) const {
+  std::size_t bytes = 0;
+  for (const Header& h : head.headers) bytes += h.name.size() + h.value.size() + 4;
+  if (bytes <= options_.max_header_bytes) return std::nullopt;
+  metrics_.record_rejection(Rejection::kHeaderTooLarge);
+  Response response =
+      error(431, "headers larger than " + std::to_string(options_.max_header_bytes) + " bytes");
+  response.close = true;
+  return response;
+}
+
+Response Routes::refuse(const ParseError& parse_error) const {
+  std::string message;
+  if (parse_error.status == 413) {
+    metrics_.record_rejection(Rejection::kBodyTooLarge);
+    message = "body larger than " + std::to_string(options_.max_body_bytes) + " bytes";
+  } else if (parse_error.status == 431) {
+    metrics_.record_rejection(Rejection::kHeaderTooLarge);
+    message = "headers larger than " + std::to_string(options_.max_header_bytes) + " bytes";
+  } else if (!parse_error.reason.empty()) {
+    message = parse_error.reason;
+  } else {
+    message = "HTTP " + std::to_string(parse_error.status);
+  }
+  Response response = error(parse_error.status, std::move(message));
+  response.close = true;
+  return response;
+}
+
+Response Routes::timed_out(double seconds) const {
+  char text[64];
+  std::snprintf(text, sizeof text, "request not received within %g s", seconds);
+  Response response = error(408, text);
+  response.close = true;
+  return response;
+}
+
+void Routes::log_access(std::string_view peer, std::string_view method, std::string_view path,
+                        const Response& response, std::size_t body_in) const {
+  spdlog::info("access {} \"{} {}\" {} {}B in, {}B out", peer, method, path, response.status,
+               body_in, response.body.size());
+}
+
+}  // namespace gemstone::registry::http
