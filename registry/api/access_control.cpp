@@ -24,6 +24,16 @@ bool same(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// No header can carry one (a request that tried was refused before this),
+// so a token holding one can never be presented.
+bool has_control_character(std::string_view text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<TokenSet, std::string> TokenSet::load(const std::string& path) {
@@ -34,6 +44,9 @@ Result<TokenSet, std::string> TokenSet::load(const std::string& path) {
   while (std::getline(file, line)) {
     const std::string_view token = trim(line);
     if (token.empty() || token.front() == '#') continue;
+    if (has_control_character(token)) {
+      return "token file " + path + " holds a token with a control character";
+    }
     tokens.emplace_back(token);
   }
   if (tokens.empty()) return "token file " + path + " holds no token";
@@ -65,12 +78,19 @@ std::optional<std::string_view> presented_token(std::string_view authorization,
                                                 std::string_view x_api_token) {
   authorization = trim(authorization);
   constexpr std::string_view kBearer = "Bearer ";
+  std::optional<std::string_view> bearer;
   if (authorization.size() > kBearer.size() && ascii::starts_with_ignoring_case(authorization, kBearer)) {
-    return trim(authorization.substr(kBearer.size()));
+    bearer = trim(authorization.substr(kBearer.size()));
   }
   x_api_token = trim(x_api_token);
-  if (!x_api_token.empty()) return x_api_token;
-  return std::nullopt;
+  std::optional<std::string_view> api;
+  if (!x_api_token.empty()) api = x_api_token;
+  // A proxy in front may have checked the other header: two tokens that
+  // disagree open nothing.
+  if (bearer && api && *bearer != *api) return std::nullopt;
+  const std::optional<std::string_view> token = bearer ? bearer : api;
+  if (token && has_control_character(*token)) return std::nullopt;
+  return token;
 }
 
 jsonrpc::Guard make_guard(const AccessPolicy& policy,

@@ -64,7 +64,8 @@ jsonrpc::Guard make_guard(const AccessPolicy& policy,
 
 /// The token a request carries: `Authorization: Bearer TOKEN` (scheme
 /// case-insensitive) or gemstone's `X-Api-Token: TOKEN`. Pass the header
-/// values as received (empty when absent).
+/// values as received (empty when absent). None when both headers carry
+/// tokens that differ, or when the token holds a control character.
 std::optional<std::string_view> presented_token(std::string_view authorization,
                                                 std::string_view x_api_token);
 

@@ -88,7 +88,7 @@ Result<Target, Error> target_from(const Params& params, const MethodsOptions& li
       return Error::invalid_params(
           "url", "has a host longer than " + std::to_string(limits.max_host_length) + " characters");
     }
-    target.host = std::move(parts.value().host);
+    target.host = normalize_host(parts.value().host);
     target.port = parts.value().port;
     target.url = std::string(as_view(*url));
     return target;

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "gemstone/ascii.hpp"
 #include "gemstone/utf8.hpp"
 
 namespace gemstone::registry {
@@ -49,6 +50,11 @@ bool is_hostname(std::string_view s) {
   return last.find_first_not_of("0123456789") != std::string_view::npos;
 }
 
+std::string_view strip_brackets(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
+  return host;
+}
+
 }  // namespace
 
 std::optional<Reason> check_service_name(std::string_view name, std::size_t max_chars) {
@@ -70,10 +76,25 @@ std::optional<Reason> check_service_name(std::string_view name, std::size_t max_
 }
 
 std::string normalize_host(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return std::string(host.substr(1, host.size() - 2));
+  std::string bare(strip_brackets(host));
+  if (bare.find(':') != std::string::npos) {
+    // One text per IPv6 address (RFC 5952, as inet_ntop writes it), so that
+    // ::1, 0:0:0:0:0:0:0:1 and [::1] are one endpoint; a zone stays as given.
+    const std::size_t zone = bare.find('%');
+    const std::string address = bare.substr(0, zone);
+    in6_addr v6{};
+    char text[INET6_ADDRSTRLEN];
+    if (inet_pton(AF_INET6, address.c_str(), &v6) == 1 &&
+        inet_ntop(AF_INET6, &v6, text, sizeof text) != nullptr) {
+      return std::string(text) + (zone == std::string::npos ? "" : bare.substr(zone));
+    }
+    return bare;
   }
-  return std::string(host);
+  if (is_ipv4(bare)) return bare;
+  // DNS names are case-insensitive, and "a.example." is "a.example".
+  std::string name = ascii::to_lower(bare);
+  if (name.size() > 1 && name.back() == '.') name.pop_back();
+  return name;
 }
 
 std::optional<Reason> check_host(std::string_view host, std::size_t max_chars) {
@@ -83,7 +104,7 @@ std::optional<Reason> check_host(std::string_view host, std::size_t max_chars) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7F) return Reason("must not contain whitespace or control characters");
   }
-  const std::string bare = normalize_host(host);
+  const std::string_view bare = strip_brackets(host);
   if (bare.size() != host.size()) {
     if (is_ipv6_address(bare)) return std::nullopt;
     return Reason("must be a hostname or an IPv4/IPv6 address");

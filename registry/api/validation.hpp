@@ -30,7 +30,11 @@ std::optional<Reason> check_service_name(std::string_view name,
 /// characters, none of them white space or a control character.
 std::optional<Reason> check_host(std::string_view host, std::size_t max_chars = kMaxHostChars);
 
-/// `[::1]` -> `::1`; anything else unchanged.
+/// The host as the registry keeps it, so that one endpoint is one instance
+/// however it is spelled: brackets removed, IPv6 in its canonical text
+/// (`0:0:0:0:0:0:0:1` and `[::1]` are `::1`), DNS names in lower case
+/// without a trailing dot (`HOST.Example.` is `host.example`); IPv4 as given.
+/// For a host check_host accepted.
 std::string normalize_host(std::string_view host);
 
 /// An integer 1..65535, from digits.

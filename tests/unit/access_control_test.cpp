@@ -83,6 +83,26 @@ TEST(PresentedTokenTest, ReadsBearerAndApiTokenHeaders) {
   EXPECT_EQ(presented_token("Bearer", ""), std::nullopt);
 }
 
+TEST(PresentedTokenTest, DisagreeingHeadersPresentNoToken) {
+  EXPECT_EQ(presented_token("Bearer abc", "abc"), std::optional<std::string_view>("abc"));
+  EXPECT_EQ(presented_token("Bearer abc", "xyz"), std::nullopt);
+  EXPECT_EQ(presented_token("Bearer xyz", " abc "), std::nullopt);
+}
+
+TEST(PresentedTokenTest, TokenWithAControlCharacterIsNoToken) {
+  EXPECT_EQ(presented_token(std::string_view("Bearer abc\0junk", 15), ""), std::nullopt);
+  EXPECT_EQ(presented_token("", std::string_view("abc\x01", 4)), std::nullopt);
+  EXPECT_EQ(presented_token("", "abc\x7f"), std::nullopt);
+}
+
+TEST(TokenSetTest, TokenWithAControlCharacterIsRefused) {
+  const std::string path = write_file("tokens_ctl", "good\nbad\x01token\n");
+  auto set = TokenSet::load(path);
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().find("control character"), std::string::npos) << set.error();
+  std::remove(path.c_str());
+}
+
 TEST(AccessGuardTest, OpenPolicyNeedsNoGuard) {
   const std::optional<std::string_view> token;
   EXPECT_FALSE(make_guard(AccessPolicy(), token));

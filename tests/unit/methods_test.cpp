@@ -127,11 +127,11 @@ TEST_F(MethodsTest, PingWithPositionalUrl) {
   expect_instance(r, "svc", "h", 1, "http://h:1/api");
 }
 
-TEST_F(MethodsTest, PingStoresTheUrlVerbatim) {
+TEST_F(MethodsTest, PingStoresTheUrlVerbatimAndTheHostNormalised) {
   const char* url = "HTTP://Example.com:8080/a/b?x=1&y=2#f";
   auto r = ok("ping", std::string(R"({"name":"svc","url":")") + url + "\"}");
   EXPECT_STREQ(r["url"].GetString(), url);
-  EXPECT_STREQ(r["host"].GetString(), "Example.com");
+  EXPECT_STREQ(r["host"].GetString(), "example.com");
   EXPECT_EQ(r["port"].GetInt(), 8080);
   auto found = ok("locate_service", R"(["svc"])");
   ASSERT_EQ(found.Size(), 1u);
