@@ -121,6 +121,27 @@ TEST_F(RegistryStateTest, SigtermThenRestartServesTheSameInstances) {
       << registry->process().err();
 }
 
+TEST_F(RegistryStateTest, RestoreCountsWhatWasHeldAndSaysWhyTheRestWasNot) {
+  // Five entries: one a duplicate of the first, one expired, one over a
+  // capacity of 2 once the other two are in.
+  const double later = wall_now() + 600;
+  std::string text = state_with({{"svc.a", later}, {"svc.b", later}, {"svc.c", later}, {"svc.d", wall_now() - 5}});
+  const std::string first = text.substr(text.find("{\"name\":\"svc.a\""));
+  text.insert(text.size() - 2, "," + first.substr(0, first.find('}') + 1));
+  write_state(text);
+  auto registry = start({"--max-instances", "2"});
+  EXPECT_EQ(locate_all(*registry).size(), 2u);
+  const std::string err = registry->process().err();
+  EXPECT_NE(err.find("restored 2 instances from " + path_), std::string::npos) << err;
+  EXPECT_NE(err.find("1 duplicate"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 over max_instances"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 expired while down"), std::string::npos) << err;
+  auto metrics = registry->get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("gemstone_registry_state_restored_instances 2"), std::string::npos)
+      << metrics->body;
+}
+
 TEST_F(RegistryStateTest, SigkillAfterASnapshotKeepsWhatItHeld) {
   {
     auto registry = start();
