@@ -113,11 +113,13 @@ class Registrar {
   /// Stops as stop() does, if still running.
   ~Registrar();
 
-  /// Stops pinging (waiting at most one timeout for pings in flight), then
-  /// unregisters the instance from every registry that ever answered a
-  /// ping, all at once. Returns one kUnregistered or kUnregisterFailed
-  /// event per such registry, in the order of the URLs. Once stopped, a
-  /// second call returns nothing.
+  /// Stops pinging and unregisters the instance from every registry that
+  /// ever answered a ping (and did not refuse it), each registry on its
+  /// own: one that hangs holds back no other, and stop() returns within
+  /// about two timeouts (a ping in flight, then the unregister). Returns
+  /// one kUnregistered or kUnregisterFailed event per such registry, in
+  /// the order of the URLs (they do not go to the observer). Once stopped,
+  /// a second call returns nothing.
   std::vector<RegistrarEvent> stop();
 
   /// True when every registry has refused the instance (kRefused), e.g.

@@ -74,6 +74,7 @@ struct Registrar::State {
     std::optional<RegistryClient> registry;
     bool ever_held = false;  // worth an unregister at stop()
     bool refused = false;
+    std::optional<RegistrarEvent> unregistered;  // what stop() made of it
   };
 
   Registration registration;
@@ -94,9 +95,30 @@ struct Registrar::State {
     observer(event);
   }
 
-  // One registry's loop: ping, report, wait for the next tick or stop.
+  // One registry's loop: ping, report, wait for the next tick or stop;
+  // then unregister. Each registry ends on its own, so one that hangs does
+  // not hold back the unregister from the others.
   void run(std::size_t i) {
     Slot& slot = slots[i];
+    if (!keep_pinging(slot)) return;
+    if (!slot.ever_held) return;
+    RegistrarEvent event;
+    event.registry_url = slot.url;
+    auto removed = unregister_one(*slot.registry, registration);
+    if (removed.ok()) {
+      event.kind = RegistrarEvent::Kind::kUnregistered;
+      event.removed = removed.value();
+    } else {
+      event.kind = RegistrarEvent::Kind::kUnregisterFailed;
+      event.error = std::move(removed).error();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    slot.unregistered = std::move(event);
+  }
+
+  // Pings `slot` every interval until stop() (true) or until it refuses
+  // the instance (false).
+  bool keep_pinging(Slot& slot) {
     bool held = false;
     auto next = Deadline::Clock::now();
     for (;;) {
@@ -108,12 +130,12 @@ struct Registrar::State {
         if (event.kind == RegistrarEvent::Kind::kRefused) slot.refused = true;
       }
       report(event);
-      if (event.kind == RegistrarEvent::Kind::kRefused) return;
+      if (event.kind == RegistrarEvent::Kind::kRefused) return false;
       // A ping slower than the interval skips the ticks it missed.
       const auto now = Deadline::Clock::now();
       do next += options.interval; while (next <= now);
       std::unique_lock<std::mutex> lock(mutex);
-      if (wake.wait_until(lock, next, [this] { return stopping; })) return;
+      if (wake.wait_until(lock, next, [this] { return stopping; })) return true;
     }
   }
 };
@@ -126,7 +148,7 @@ Result<Registrar, ClientError> Registrar::start(const std::vector<std::string>& 
   for (const std::string& url : urls) {
     auto registry = RegistryClient::open({url}, options.client);
     if (!registry.ok()) return std::move(registry).error();
-    state->slots.push_back({url, std::move(registry).value(), false, false});
+    state->slots.push_back({url, std::move(registry).value(), false, false, std::nullopt});
   }
   if (options.interval.count() < 1) options.interval = std::chrono::milliseconds(1);
   state->registration = std::move(registration);
@@ -162,28 +184,10 @@ std::vector<RegistrarEvent> Registrar::stop() {
   s.workers.clear();
 
   // The workers are gone: the slots are ours alone now.
-  std::vector<std::size_t> held;
-  for (std::size_t i = 0; i < s.slots.size(); ++i) {
-    if (s.slots[i].ever_held && !s.slots[i].refused) held.push_back(i);
+  std::vector<RegistrarEvent> events;
+  for (State::Slot& slot : s.slots) {
+    if (slot.unregistered) events.push_back(std::move(*slot.unregistered));
   }
-  std::vector<RegistrarEvent> events(held.size());
-  std::vector<std::thread> removers;
-  for (std::size_t k = 0; k < held.size(); ++k) {
-    removers.emplace_back([&s, &events, &held, k] {
-      State::Slot& slot = s.slots[held[k]];
-      RegistrarEvent& event = events[k];
-      event.registry_url = slot.url;
-      auto removed = unregister_one(*slot.registry, s.registration);
-      if (removed.ok()) {
-        event.kind = RegistrarEvent::Kind::kUnregistered;
-        event.removed = removed.value();
-      } else {
-        event.kind = RegistrarEvent::Kind::kUnregisterFailed;
-        event.error = std::move(removed).error();
-      }
-    });
-  }
-  for (std::thread& t : removers) t.join();
   return events;
 }
 
