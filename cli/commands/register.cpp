@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <cmath>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 
 #include <CLI/CLI.hpp>
