@@ -1,8 +1,9 @@
 #pragma once
 // How a command starts: its client options from the flags, then the
-// registry (call, locate, services, register: the URLs from --registry or
+// registry (call, locate, services: the URLs from --registry or
 // GEMSTONE_REGISTRY, tried in order, with a note on stderr whenever one is
-// skipped for the next) or the service at a URL (call_raw, specs). Each
+// skipped for the next; register pings them all, see registrar.hpp) or the
+// service at a URL (call_raw, specs). Each
 // failure is reported on the command's Output, and the caller gets the exit
 // status to return.
 

@@ -1,6 +1,7 @@
 // gemstone call [--registry URL]... NAME METHOD [PARAMS]...
-// Finds NAME in the registry, picks one live instance at random (the next
-// on a connection failure), identifies it and calls METHOD.
+// Finds NAME in the first registry that has it (one that cannot be reached
+// or has no match is skipped for the next), picks one live instance at
+// random (the next on a connection failure), identifies it and calls METHOD.
 
 #include <memory>
 
@@ -22,7 +23,8 @@ Command add_call_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("call", "Call a method of a service found in the registry");
   cmd->footer(
-      "NAME is a glob pattern; one live instance is picked at random.\n"
+      "NAME is a glob pattern; one live instance is picked at random. Registries are asked in\n"
+      "order: one that cannot be reached or has no match is skipped for the next.\n"
       "Examples:\n"
       "  gemstone call calculator add a:=1 b:=2\n"
       "  gemstone call --registry http://10.0.0.5:8000/api 'worker.*' status -q --compact\n"
@@ -42,7 +44,14 @@ Command add_call_command(CLI::App& app) {
             const auto started = Deadline::Clock::now();
             auto service = registry.value().connect(flags->name, call.options, call.deadline);
             const auto identified = Deadline::Clock::now() - started;
-            if (!service.ok()) return out.fail_registry(service.error(), carries_token(call.options));
+            if (!service.ok()) {
+              if (service.error().kind == ErrorKind::kNoInstance && registry.value().urls().size() > 1) {
+                out.warn("no live instance matches '" + flags->name + "' in any registry that answered");
+                return kExitNoInstance;
+              }
+              return out.fail_registry(service.error(), carries_token(call.options));
+            }
+            if (registry.value().urls().size() > 1) out.note("Registry: " + registry.value().current_url());
             return finish_call(service.value(), flags->call, call.params, out, call.deadline, identified);
           }};
 }

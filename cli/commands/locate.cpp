@@ -1,5 +1,7 @@
 // gemstone locate PATTERN: the live instances matching PATTERN with the
-// time they have left. Exit 3 when none matches.
+// time they have left, from the first registry that has any (--all: from
+// every registry, merged, saying which holds what). Exit 3 when none
+// matches, 4 when no registry could be asked.
 
 #include <memory>
 
@@ -12,24 +14,87 @@
 #include "cli/session.hpp"
 
 namespace gemstone::cli {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// --all: every registry asked at once, the answers merged.
+int locate_everywhere(RegistrySession& session, const std::string& pattern, bool json, Output& out) {
+  const std::vector<RegistryAnswer> answers = session.registry.locate_all(pattern);
+  const ClientError* refusal = nullptr;  // a JSON-RPC error says more than a timeout
+  const ClientError* failure = nullptr;
+  bool answered = false;
+  for (const RegistryAnswer& a : answers) {
+    if (a.instances.ok()) {
+      answered = true;
+      out.note(a.registry_url + ": " + std::to_string(a.instances.value().size()) + " instance(s)");
+      continue;
+    }
+    out.note(a.instances.error().describe() + "; left out");
+    if (!a.instances.error().is_transport() && refusal == nullptr) refusal = &a.instances.error();
+    failure = &a.instances.error();
+  }
+  if (!answered) return session.fail(refusal != nullptr ? *refusal : *failure, out);
+
+  const std::vector<LocatedInstance> merged = merge_located(answers);
+  if (json) {
+    rapidjson::Document doc(rapidjson::kArrayType);
+    auto& alloc = doc.GetAllocator();
+    for (const LocatedInstance& m : merged) {
+      rapidjson::Value v = instance_json(m.instance, alloc);
+      rapidjson::Value registries(rapidjson::kArrayType);
+      for (const std::string& r : m.registries) registries.PushBack(rapidjson::Value(r.c_str(), alloc), alloc);
+      v.AddMember("registries", registries, alloc);
+      doc.PushBack(v, alloc);
+    }
+    out.json(doc);
+  } else if (!merged.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const LocatedInstance& m : merged) {
+      const Instance& i = m.instance;
+      rows.push_back({i.name, i.host, std::to_string(i.port), i.url, format_seconds(i.expires_in),
+                      joined(m.registries)});
+    }
+    out.text(format_table({"NAME", "HOST", "PORT", "URL", "EXPIRES IN", "REGISTRIES"}, rows));
+  }
+  if (merged.empty()) {
+    out.warn("no live instance matches '" + pattern + "' in any registry that answered");
+    return kExitNoInstance;
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 Command add_locate_command(CLI::App& app) {
   struct Flags {
     std::vector<std::string> registries;
     std::string pattern;
+    bool all = false;
     JsonFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("locate", "List the live instances of services matching a pattern");
   cmd->footer(
-      "Exit status 3 when no live instance matches.\n"
+      "Registries are asked in order; one that cannot be reached or has no match is skipped\n"
+      "for the next. --all asks every registry and merges their answers, one row per\n"
+      "instance with the registries that hold it.\n"
+      "Exit status 3 when no live instance matches, 4 when no registry could be reached.\n"
       "Examples:\n"
       "  gemstone locate 'calculator*'\n"
+      "  gemstone locate --all --registry http://10.0.0.5:8000/api --registry http://10.0.0.6:8000/api '*'\n"
       "  gemstone locate --json worker | jq -r '.[].url'");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob)")->required()->type_name("");
-  add_json_flags(*cmd, flags->print, "Print JSON (an array of instances) instead of a table");
+  cmd->add_flag("--all", flags->all,
+                "Ask every registry and merge the answers, saying which registries hold each instance");
+  add_json_flags(*cmd, flags->print,
+                 "Print JSON (an array of instances; with --all each has \"registries\") instead of a table");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
@@ -37,6 +102,8 @@ Command add_locate_command(CLI::App& app) {
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
+            if (flags->all) return locate_everywhere(session.value(), flags->pattern, flags->print.json, out);
+            const bool several = registry.urls().size() > 1;
             auto located = registry.locate(flags->pattern);
             if (!located.ok()) return session.value().fail(located.error(), out);
             const std::vector<Instance>& instances = located.value();
@@ -52,9 +119,14 @@ Command add_locate_command(CLI::App& app) {
               out.text(format_table({"NAME", "HOST", "PORT", "URL", "EXPIRES IN"}, rows));
             }
             if (instances.empty()) {
-              out.warn(ClientError::no_instance(registry.current_url(), flags->pattern).describe());
+              if (several) {
+                out.warn("no live instance matches '" + flags->pattern + "' in any registry that answered");
+              } else {
+                out.warn(ClientError::no_instance(registry.current_url(), flags->pattern).describe());
+              }
               return kExitNoInstance;
             }
+            if (several) out.note("answered by " + registry.current_url());
             return kExitOk;
           }};
 }

@@ -1,11 +1,13 @@
 // gemstone register NAME HOST PORT: a sidecar for services that cannot ping
-// the registry themselves. Pings every --every seconds until SIGTERM or
-// SIGINT, then unregisters the instance and exits.
+// the registry themselves. Pings every given registry every --every seconds
+// (each on its own, so one that is down or slow delays no other) until
+// SIGTERM or SIGINT, then unregisters the instance from all of them.
 
 #include <signal.h>
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 
@@ -14,7 +16,7 @@
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
-#include "gemstone/registry_client.hpp"
+#include "gemstone/registrar.hpp"
 #include "gemstone/url.hpp"
 #include "cli/session.hpp"
 
@@ -37,6 +39,17 @@ bool wait_for_stop(const sigset_t& signals, double seconds) {
   }
 }
 
+// One --json line: what happened in which registry.
+void print_event_json(const RegistrarEvent& event, const Output& out) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& alloc = doc.GetAllocator();
+  doc.AddMember("registry", rapidjson::Value(event.registry_url.c_str(), alloc), alloc);
+  doc.AddMember("event", rapidjson::StringRef(to_string(event.kind)), alloc);
+  if (event.instance) doc.AddMember("instance", instance_json(*event.instance, alloc), alloc);
+  if (event.error) doc.AddMember("error", rapidjson::Value(event.error->describe().c_str(), alloc), alloc);
+  out.json(doc);
+}
+
 }  // namespace
 
 Command add_register_command(CLI::App& app) {
@@ -52,13 +65,18 @@ Command add_register_command(CLI::App& app) {
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
-      "register", "Keep a service registered: ping every --every seconds, unregister on SIGTERM/SIGINT");
+      "register",
+      "Keep a service registered in every registry: ping every --every seconds, unregister on SIGTERM/SIGINT");
   cmd->footer(
-      "Runs until SIGTERM or SIGINT (Ctrl-C), then unregisters the instance and exits 0.\n"
-      "--timeout bounds each ping. With --json, each ping's answer is one line on stdout.\n"
-      "A registry that denies access (-32001: no token, or a wrong one) stops it at once, exit 1.\n"
+      "Runs until SIGTERM or SIGINT (Ctrl-C), then unregisters the instance from every registry\n"
+      "and exits 0. Every registry given gets every ping, concurrently; --timeout bounds each\n"
+      "ping, per registry. A registry that is down gets the instance again once it is back.\n"
+      "With --json, each ping's outcome is one line on stdout, naming the registry.\n"
+      "A registry that refuses the instance (-32001 access denied, invalid params) is no\n"
+      "longer pinged; when every registry refuses, it exits 1 at once.\n"
       "Examples:\n"
       "  gemstone register calculator 10.0.0.7 9000\n"
+      "  gemstone register --registry http://10.0.0.5:8000/api --registry http://10.0.0.6:8000/api calc 10.0.0.7 9000\n"
       "  gemstone register --token-file /etc/gemstone/write.token calculator 10.0.0.7 9000\n"
       "  gemstone register --every 10 --registry http://10.0.0.5:8000/api legacy.billing 10.0.0.8 8080 &");
   add_registry_flag(*cmd, flags->registries);
@@ -76,58 +94,81 @@ Command add_register_command(CLI::App& app) {
   cmd->add_option("--every", flags->every, "Seconds between pings (default 30)")
       ->check(positive_seconds())
       ->type_name("SECONDS");
-  cmd->add_flag("--json", flags->json, "Print each ping's answer as one line of JSON on stdout");
+  cmd->add_flag("--json", flags->json,
+                "Print each ping's outcome as one line of JSON on stdout: {\"registry\", \"event\", "
+                "\"instance\" or \"error\"}");
   cmd->add_flag("-q,--quiet", flags->quiet, "No [!] lines on stderr");
   add_transport_flags(*cmd, flags->transport, "Seconds each ping may take (default 10)");
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{flags->quiet, false, true});
-            auto session = open_session(flags->registries, flags->transport, out);
-            if (!session.ok()) return session.error();
-            RegistryClient& registry = session.value().registry;
+            auto options = command_options(flags->transport, out);
+            if (!options.ok()) return options.error();
+            const bool token_sent = carries_token(options.value());
 
-            // Taken by sigtimedwait below, never by a handler.
+            // Blocked before the registrar's threads start, so that they
+            // inherit the mask and only sigtimedwait below takes them.
             sigset_t stop;
             sigemptyset(&stop);
             sigaddset(&stop, SIGINT);
             sigaddset(&stop, SIGTERM);
             sigprocmask(SIG_BLOCK, &stop, nullptr);
 
-            bool registered = false;
-            bool failing = false;
-            for (;;) {
-              auto pinged = registry.ping(flags->name, flags->host, flags->port);
-              if (pinged.ok()) {
-                const Instance& i = pinged.value();
-                if (flags->json) {
-                  rapidjson::Document doc;
-                  out.json(instance_json(i, doc.GetAllocator()));
-                }
-                if (!registered || failing) {
-                  out.note("registered " + i.name + " at " + i.url + " in " + registry.current_url() +
-                           " (expires in " + format_seconds(i.expires_in) + ", pinging every " +
-                           format_seconds(flags->every) + ")");
-                }
-                registered = true;
-                failing = false;
-              } else if (!pinged.error().is_transport()) {
-                // Refused by the registry (invalid params, access denied):
-                // retrying cannot help.
-                return session.value().fail(pinged.error(), out);
-              } else {
-                out.warn("ping failed: " + pinged.error().describe() + "; retrying in " +
-                         format_seconds(flags->every));
-                failing = true;
+            RegistrarOptions registrar_options;
+            registrar_options.interval =
+                std::chrono::milliseconds(static_cast<long long>(flags->every * 1000.0 + 0.5));
+            registrar_options.client = options.value();
+            const std::string every = format_seconds(flags->every);
+            int refused_status = kExitOk;  // written by the observer, read after stop()
+            auto observer = [&out, &flags, &every, token_sent, &refused_status](const RegistrarEvent& e) {
+              if (flags->json) print_event_json(e, out);
+              switch (e.kind) {
+                case RegistrarEvent::Kind::kRegistered:
+                  out.note("registered " + e.instance->name + " at " + e.instance->url + " in " +
+                           e.registry_url + " (expires in " + format_seconds(e.instance->expires_in) +
+                           ", pinging every " + every + ")");
+                  break;
+                case RegistrarEvent::Kind::kRenewed:
+                  break;  // the routine case; --json shows it
+                case RegistrarEvent::Kind::kFailed:
+                  out.warn("ping failed: " + e.error->describe() + "; retrying in " + every);
+                  break;
+                case RegistrarEvent::Kind::kRefused:
+                  refused_status = out.fail_registry(*e.error, token_sent);
+                  out.note(e.registry_url + " refused the instance; it is no longer pinged");
+                  break;
+                case RegistrarEvent::Kind::kUnregistered:
+                case RegistrarEvent::Kind::kUnregisterFailed:
+                  break;  // only stop() makes these, reported below
               }
-              if (wait_for_stop(stop, flags->every)) break;
+            };
+            auto registrar = Registrar::start(registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")),
+                                              Registration::at(flags->name, flags->host, flags->port),
+                                              registrar_options, observer);
+            if (!registrar.ok()) return out.fail(registrar.error());
+
+            // A signal ends it; so does every registry refusing the instance.
+            bool refused_everywhere = false;
+            while (!wait_for_stop(stop, 0.05)) {
+              if (registrar.value().all_refused()) {
+                refused_everywhere = true;
+                break;
+              }
             }
 
-            if (!registered) return kExitOk;
-            auto removed = registry.unregister(flags->name, flags->host, flags->port);
-            if (!removed.ok()) return session.value().fail(removed.error(), out);
-            out.note("unregistered " + flags->name + " (" + flags->host + ":" +
-                     std::to_string(flags->port) + ")");
-            return kExitOk;
+            const std::string instance =
+                flags->name + " (" + flags->host + ":" + std::to_string(flags->port) + ")";
+            // An unregister that fails is said, not an exit status: the
+            // instance expires there within the registry's TTL anyway.
+            for (const RegistrarEvent& e : registrar.value().stop()) {
+              if (flags->json) print_event_json(e, out);
+              if (e.kind == RegistrarEvent::Kind::kUnregistered) {
+                out.note("unregistered " + instance + " from " + e.registry_url);
+              } else {
+                out.warn("could not unregister " + instance + ": " + e.error->describe());
+              }
+            }
+            return refused_everywhere ? refused_status : kExitOk;
           }};
 }
 

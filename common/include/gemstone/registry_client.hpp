@@ -4,9 +4,14 @@
 // instances by glob pattern, list services, and pick or connect to one
 // instance of a pattern.
 //
-// Several registry URLs may be given: each operation tries them in order,
-// starting with the one that answered last, and moves on to the next one
-// on a transport failure (a JSON-RPC error is an answer and is returned).
+// Several registry URLs may be given, as gemstone meant them: independent
+// registries that each hold what the services ping into them (a Registrar
+// keeps an instance registered in all of them). Each operation tries them
+// in order, starting with the one that answered last, and moves on to the
+// next one on a transport failure (a JSON-RPC error is an answer and is
+// returned). locate(), pick() and connect() also move on from a registry
+// that has no match, the way gemstone's get_service did; locate_all() asks
+// every registry and merge_located() shows where the views differ.
 //
 //   auto registry = gemstone::RegistryClient::open({"http://10.0.0.5:8000/api",
 //                                                   "http://10.0.0.6:8000/api"});
@@ -40,6 +45,26 @@ struct Instance {
   double expires_in = 0.0;  ///< seconds until it expires unless pinged again (0: unknown)
 };
 
+/// What one registry answered to locate_service: its instances, or why it
+/// could not be asked.
+struct RegistryAnswer {
+  std::string registry_url;
+  Result<std::vector<Instance>, ClientError> instances;
+};
+
+/// One instance as seen by several registries: the first answer's view of
+/// it, and the registries (in the order asked) that hold it.
+struct LocatedInstance {
+  Instance instance;
+  std::vector<std::string> registries;
+};
+
+/// The instances of several answers, one entry per (name, host, port) in
+/// the order first seen, each naming the registries that hold it. Failed
+/// answers contribute nothing. `expires_in` is the longest any registry
+/// gave, i.e. how long the instance stays visible somewhere.
+std::vector<LocatedInstance> merge_located(const std::vector<RegistryAnswer>& answers);
+
 /// A service name and how many live instances it has.
 struct ServiceSummary {
   std::string name;
@@ -68,18 +93,31 @@ class RegistryClient {
   Result<bool, ClientError> unregister_url(std::string_view name, std::string_view url,
                                            std::optional<Deadline> deadline = std::nullopt);
 
-  /// Live instances whose name matches the glob `pattern` (maybe none).
+  /// Live instances whose name matches the glob `pattern`, from the first
+  /// registry that has any: a registry that cannot be reached or that
+  /// answers with no match is skipped (and reported to the observer, the
+  /// latter as a kNoInstance error), and the next one is asked. Empty when
+  /// every registry that answered had no match; the combined transport
+  /// error when none could be reached. current_url() then names the
+  /// registry whose answer is returned.
   Result<std::vector<Instance>, ClientError> locate(std::string_view pattern,
                                                     std::optional<Deadline> deadline = std::nullopt);
+  /// Asks every registry at once (each on its own thread, all bounded by
+  /// the same deadline, so one that hangs delays nothing but its own
+  /// answer) and returns their answers in the order of urls(). See
+  /// merge_located() to combine them.
+  std::vector<RegistryAnswer> locate_all(std::string_view pattern,
+                                         std::optional<Deadline> deadline = std::nullopt);
   /// Service names matching `pattern` with their live instance counts.
   Result<std::vector<ServiceSummary>, ClientError> list_services(
       std::string_view pattern = "*", std::optional<Deadline> deadline = std::nullopt);
 
-  /// One located instance chosen at random; kNoInstance when none matches.
+  /// One located instance (see locate) chosen at random; kNoInstance when
+  /// no registry has a match.
   Result<Instance, ClientError> pick(std::string_view pattern,
                                      std::optional<Deadline> deadline = std::nullopt);
 
-  /// Locates `pattern`, then connects to (identifies) the instances in a
+  /// Locates `pattern` (see locate), then connects to (identifies) the instances in a
   /// random order until one answers: an instance that cannot be connected
   /// to (kConnection) is skipped, any other failure is returned.
   /// kNoInstance when none matches. `service_options` are for the service.

@@ -1,6 +1,8 @@
 #include "gemstone/registry_client.hpp"
 
 #include <algorithm>
+#include <thread>
+#include <tuple>
 #include <utility>
 
 #include "gemstone/jsonrpc/json.hpp"
@@ -72,7 +74,54 @@ ClientError combined(std::vector<ClientError> failures) {
   return out;
 }
 
+// The instances in a locate_service answer: instance objects
+// (gemstone-registry, gemstone 0.2) or URL strings (gemstone 0.5 to 0.12,
+// and gemstone-registry with locate_result = urls).
+Result<std::vector<Instance>, ClientError> instances_in(const rapidjson::Value& answer,
+                                                        const std::string& url) {
+  if (!answer.IsArray()) {
+    return ClientError::malformed(url, "locate_service answered " + excerpt(answer) + ", not an array");
+  }
+  std::vector<Instance> out;
+  for (const auto& item : answer.GetArray()) {
+    auto instance = instance_from(item);
+    if (!instance.ok()) return ClientError::malformed(url, instance.error() + ": " + excerpt(item));
+    out.push_back(std::move(instance).value());
+  }
+  return out;
+}
+
+Result<std::vector<Instance>, ClientError> locate_in(RemoteService& registry, const CallParams& params,
+                                                     const Deadline& deadline) {
+  auto answer = registry.call("locate_service", params, deadline);
+  if (!answer.ok()) return std::move(answer).error();
+  return instances_in(answer.value(), registry.url());
+}
+
 }  // namespace
+
+std::vector<LocatedInstance> merge_located(const std::vector<RegistryAnswer>& answers) {
+  std::vector<LocatedInstance> merged;
+  for (const RegistryAnswer& answer : answers) {
+    if (!answer.instances.ok()) continue;
+    for (const Instance& instance : answer.instances.value()) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const LocatedInstance& m) {
+        return std::tie(m.instance.name, m.instance.host, m.instance.port) ==
+               std::tie(instance.name, instance.host, instance.port);
+      });
+      if (same == merged.end()) {
+        merged.push_back({instance, {answer.registry_url}});
+        continue;
+      }
+      same->instance.expires_in = std::max(same->instance.expires_in, instance.expires_in);
+      if (std::find(same->registries.begin(), same->registries.end(), answer.registry_url) ==
+          same->registries.end()) {
+        same->registries.push_back(answer.registry_url);
+      }
+    }
+  }
+  return merged;
+}
 
 Result<RegistryClient, ClientError> RegistryClient::open(std::vector<std::string> urls,
                                                          ClientOptions options) {
@@ -169,19 +218,55 @@ CallResult RegistryClient::call_for_array(std::string_view method, const CallPar
 
 Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_view pattern,
                                                                   std::optional<Deadline> deadline) {
-  auto answer = call_for_array("locate_service", CallParams::named().add("name", pattern), deadline);
-  if (!answer.ok()) return std::move(answer).error();
-  // Instance objects (gemstone-registry, gemstone 0.2) or URL strings
-  // (gemstone 0.5 to 0.12, and gemstone-registry with locate_result = urls).
-  std::vector<Instance> out;
-  for (const auto& item : answer.value().GetArray()) {
-    auto instance = instance_from(item);
-    if (!instance.ok()) {
-      return ClientError::malformed(current_url(), instance.error() + ": " + excerpt(item));
+  const Deadline until = deadline_or_default(deadline);
+  const CallParams params = CallParams::named().add("name", pattern);
+  std::vector<ClientError> failures;
+  std::optional<ClientError> skipped;           // reported once the next one is tried
+  std::optional<std::size_t> first_empty;       // the first registry that had no match
+  const std::size_t n = registries_.size();
+  const std::size_t start = current_;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    if (skipped) {
+      if (until.passed()) break;
+      if (observer_) observer_(*skipped);
+      skipped.reset();
     }
-    out.push_back(std::move(instance).value());
+    current_ = i;
+    auto found = locate_in(registries_[i], params, until);
+    if (!found.ok()) {
+      if (!found.error().is_transport()) return found;
+      failures.push_back(found.error());
+      skipped = std::move(found).error();
+      continue;
+    }
+    if (!found.value().empty()) return found;
+    if (!first_empty) first_empty = i;
+    skipped = ClientError::no_instance(registries_[i].url(), std::string(pattern));
   }
-  return out;
+  if (!first_empty) return combined(std::move(failures));
+  // Some registry answered: "no match" is the answer, not the failures.
+  current_ = *first_empty;
+  return std::vector<Instance>{};
+}
+
+std::vector<RegistryAnswer> RegistryClient::locate_all(std::string_view pattern,
+                                                       std::optional<Deadline> deadline) {
+  const Deadline until = deadline_or_default(deadline);
+  const CallParams params = CallParams::named().add("name", pattern);
+  std::vector<RegistryAnswer> answers;
+  for (const RemoteService& r : registries_) {
+    answers.push_back({r.url(), ClientError::transport(ErrorKind::kTimeout, r.url(), "not asked")});
+  }
+  // Each thread touches only its own registry and its own answer.
+  std::vector<std::thread> askers;
+  for (std::size_t i = 0; i < registries_.size(); ++i) {
+    askers.emplace_back([this, i, &params, &until, &answers] {
+      answers[i].instances = locate_in(registries_[i], params, until);
+    });
+  }
+  for (std::thread& t : askers) t.join();
+  return answers;
 }
 
 Result<std::vector<ServiceSummary>, ClientError> RegistryClient::list_services(

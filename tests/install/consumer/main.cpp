@@ -1,5 +1,5 @@
 // Uses the installed headers and library: the server-side dispatcher and
-// the client codec in process, and RemoteService over the network.
+// the client codec in process, RemoteService and Registrar over the network.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -59,6 +59,20 @@ int main() {
   auto result = service.value().call("add", params, gemstone::Deadline::in(std::chrono::seconds(5)));
   if (result.ok() || !result.error().is_transport()) {
     std::fprintf(stderr, "expected a transport error\n");
+    return 1;
+  }
+  // The Registrar and one-shot pings from the installed headers: nothing
+  // listens, so every registry's ping fails, as a value.
+  const std::string closed_url = "http://127.0.0.1:" + std::to_string(closed.port) + "/api";
+  const auto me = gemstone::Registration::at("consumer.svc", "127.0.0.1", 9);
+  auto pings = gemstone::ping_every_registry({closed_url}, me, gemstone::ClientOptions{});
+  if (pings.size() != 1 || pings[0].kind != gemstone::RegistrarEvent::Kind::kFailed) {
+    std::fprintf(stderr, "expected one failed ping\n");
+    return 1;
+  }
+  auto registrar = gemstone::Registrar::start({closed_url}, me);
+  if (!registrar.ok() || !registrar.value().stop().empty()) {
+    std::fprintf(stderr, "expected a registrar that never registered\n");
     return 1;
   }
   std::printf("gemstone %s client works (%s)\n", gemstone::kVersion, result.error().describe().c_str());
