@@ -25,15 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t instances_of(RegistryProcess& registry, const std::string& name) {
-  auto doc = registry.call("locate_service", "{\"name\":\"" + name + "\"}");
-  return doc.HasMember("result") && doc["result"].IsArray() ? doc["result"].Size() : 0;
-}
-
-void add(RegistryProcess& registry, const std::string& name, int port) {
-  registry.call("ping", "{\"name\":\"" + name + "\",\"host\":\"127.0.0.1\",\"port\":" +
-                            std::to_string(port) + "}");
-}
 
 std::vector<std::string> with_registries(std::vector<std::string> args, const std::vector<std::string>& urls) {
   std::vector<std::string> out = {args.front()};
@@ -80,12 +71,12 @@ TEST(RegisterInSeveralRegistries, ReachesEveryRegistryAndUnregistersFromAllOnSig
   auto sidecar = start_register({a.api_url(), b.api_url(), c.api_url()},
                                 {"--every", "0.2", "side.car", "127.0.0.1", "9999"});
   ASSERT_TRUE(eventually([&] {
-    return instances_of(a, "side.*") == 1 && instances_of(b, "side.*") == 1 && instances_of(c, "side.*") == 1;
+    return located_count(a, "side.*") == 1 && located_count(b, "side.*") == 1 && located_count(c, "side.*") == 1;
   })) << sidecar->err();
   EXPECT_EQ(stop_and_wait(*sidecar), 0) << sidecar->err();
-  EXPECT_EQ(instances_of(a, "side.car"), 0u);
-  EXPECT_EQ(instances_of(b, "side.car"), 0u);
-  EXPECT_EQ(instances_of(c, "side.car"), 0u);
+  EXPECT_EQ(located_count(a, "side.car"), 0u);
+  EXPECT_EQ(located_count(b, "side.car"), 0u);
+  EXPECT_EQ(located_count(c, "side.car"), 0u);
   for (RegistryProcess* r : {&a, &b, &c}) {
     EXPECT_TRUE(contains(sidecar->err(), "registered side.car at http://127.0.0.1:9999/api in " + r->api_url()))
         << sidecar->err();
@@ -100,10 +91,10 @@ TEST(RegisterInSeveralRegistries, GemstoneRegistryEnvironmentGivesSeveral) {
   options.env["GEMSTONE_REGISTRY"] = a.api_url() + "," + b.api_url();
   auto sidecar = Process::start(gemstone_binary(), {"register", "-q", "--every", "0.2", "env.svc", "127.0.0.1", "9001"},
                                 options);
-  ASSERT_TRUE(eventually([&] { return instances_of(a, "env.svc") == 1 && instances_of(b, "env.svc") == 1; }))
+  ASSERT_TRUE(eventually([&] { return located_count(a, "env.svc") == 1 && located_count(b, "env.svc") == 1; }))
       << sidecar->err();
   EXPECT_EQ(stop_and_wait(*sidecar), 0);
-  EXPECT_EQ(instances_of(a, "env.svc") + instances_of(b, "env.svc"), 0u);
+  EXPECT_EQ(located_count(a, "env.svc") + located_count(b, "env.svc"), 0u);
 }
 
 TEST(RegisterInSeveralRegistries, ARestartedRegistryGetsTheInstanceBackWithinOneInterval) {
@@ -113,23 +104,23 @@ TEST(RegisterInSeveralRegistries, ARestartedRegistryGetsTheInstanceBackWithinOne
   const std::string b_url = b->api_url();
   auto sidecar = start_register({a.api_url(), b_url}, {"--every", "0.3", "--timeout", "0.5", "back.svc",
                                                        "127.0.0.1", "9002"});
-  ASSERT_TRUE(eventually([&] { return instances_of(*b, "back.svc") == 1; })) << sidecar->err();
+  ASSERT_TRUE(eventually([&] { return located_count(*b, "back.svc") == 1; })) << sidecar->err();
 
   ASSERT_EQ(b->stop(), 0);
   b.reset();
   // It notices, and keeps pinging the one that is up.
   ASSERT_TRUE(sidecar->wait_for_stderr([&](const std::string& err) { return contains(err, "ping failed: " + b_url); },
                                        5s));
-  EXPECT_EQ(instances_of(a, "back.svc"), 1u);
+  EXPECT_EQ(located_count(a, "back.svc"), 1u);
 
   b = std::make_unique<RegistryProcess>(std::vector<std::string>{"--port", std::to_string(b_port)});
   ASSERT_EQ(b->port(), b_port);
   const auto restarted = std::chrono::steady_clock::now();
-  ASSERT_TRUE(eventually([&] { return instances_of(*b, "back.svc") == 1; }, 3s)) << sidecar->err();
+  ASSERT_TRUE(eventually([&] { return located_count(*b, "back.svc") == 1; }, 3s)) << sidecar->err();
   // One interval (0.3 s), with room for a loaded machine.
   EXPECT_LT(std::chrono::steady_clock::now() - restarted, 1500ms);
   EXPECT_EQ(stop_and_wait(*sidecar), 0) << sidecar->err();
-  EXPECT_EQ(instances_of(*b, "back.svc"), 0u);
+  EXPECT_EQ(located_count(*b, "back.svc"), 0u);
 }
 
 TEST(RegisterInSeveralRegistries, AHangingRegistryDelaysNothing) {
@@ -139,18 +130,18 @@ TEST(RegisterInSeveralRegistries, AHangingRegistryDelaysNothing) {
   // The hung one first, with a timeout far longer than the interval and the TTL.
   auto sidecar = start_register({hung.api_url(), a.api_url(), b.api_url()},
                                 {"--every", "0.2", "--timeout", "3", "hang.svc", "127.0.0.1", "9003"});
-  ASSERT_TRUE(eventually([&] { return instances_of(a, "hang.svc") == 1 && instances_of(b, "hang.svc") == 1; }, 5s))
+  ASSERT_TRUE(eventually([&] { return located_count(a, "hang.svc") == 1 && located_count(b, "hang.svc") == 1; }, 5s))
       << sidecar->err();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "the others got the ping within 1 s";
   // Renewed every 0.2 s although each ping to the hung one takes 3 s: a
   // 1 s TTL would have run out otherwise.
   std::this_thread::sleep_for(2s);
-  EXPECT_EQ(instances_of(a, "hang.svc"), 1u);
-  EXPECT_EQ(instances_of(b, "hang.svc"), 1u);
+  EXPECT_EQ(located_count(a, "hang.svc"), 1u);
+  EXPECT_EQ(located_count(b, "hang.svc"), 1u);
 
   sidecar->send_signal(SIGTERM);
   const auto stopping = std::chrono::steady_clock::now();
-  ASSERT_TRUE(eventually([&] { return instances_of(a, "hang.svc") == 0 && instances_of(b, "hang.svc") == 0; }, 5s));
+  ASSERT_TRUE(eventually([&] { return located_count(a, "hang.svc") == 0 && located_count(b, "hang.svc") == 0; }, 5s));
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 1s) << "unregistered without waiting for the hung one";
   auto status = sidecar->wait(10s);
   ASSERT_TRUE(status.has_value());
@@ -205,11 +196,11 @@ TEST(RegisterInSeveralRegistries, OneDenyingRegistryDoesNotStopTheOthers) {
   RegistryProcess open;
   auto sidecar = start_register({denying.api_url(), open.api_url()},
                                 {"--every", "0.1", "mixed.svc", "127.0.0.1", "9006"});
-  ASSERT_TRUE(eventually([&] { return instances_of(open, "mixed.svc") == 1; })) << sidecar->err();
+  ASSERT_TRUE(eventually([&] { return located_count(open, "mixed.svc") == 1; })) << sidecar->err();
   EXPECT_FALSE(sidecar->wait(500ms).has_value()) << "still running: " << sidecar->err();
-  EXPECT_EQ(instances_of(open, "mixed.svc"), 1u);
+  EXPECT_EQ(located_count(open, "mixed.svc"), 1u);
   EXPECT_EQ(stop_and_wait(*sidecar), 0) << sidecar->err();
-  EXPECT_EQ(instances_of(open, "mixed.svc"), 0u);
+  EXPECT_EQ(located_count(open, "mixed.svc"), 0u);
   EXPECT_TRUE(contains(sidecar->err(), "access denied by the registry at " + denying.api_url()))
       << sidecar->err();
 }
@@ -227,7 +218,7 @@ class SeveralRegistriesTest : public ::testing::Test {
 };
 
 TEST_F(SeveralRegistriesTest, CallAsksTheNextRegistryWhenOneHasNoMatch) {
-  add(full, "hello.x", service.port());
+  register_local(full, "hello.x", service.port());
   auto r = gemstone({"call", "hello.*", "greet", "name=w"}, {empty.api_url(), full.api_url()});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "\"hello, w\"\n");
@@ -237,7 +228,7 @@ TEST_F(SeveralRegistriesTest, CallAsksTheNextRegistryWhenOneHasNoMatch) {
 }
 
 TEST_F(SeveralRegistriesTest, CallSkipsAnUnreachableAndAnEmptyRegistryInOrder) {
-  add(full, "hello.x", service.port());
+  register_local(full, "hello.x", service.port());
   const std::string down = closed_port_url();
   auto r = gemstone({"call", "hello.*", "greet", "name=w"}, {down, empty.api_url(), full.api_url()});
   EXPECT_EQ(r.status, 0) << r.err;
@@ -250,8 +241,8 @@ TEST_F(SeveralRegistriesTest, CallSkipsAnUnreachableAndAnEmptyRegistryInOrder) {
 
 TEST_F(SeveralRegistriesTest, CallTakesTheFirstRegistryWithAMatch) {
   TestServiceProcess other({"--name", "other"});
-  add(empty, "hello.x", service.port());  // no longer empty: the first one to ask
-  add(full, "hello.x", other.port());
+  register_local(empty, "hello.x", service.port());  // no longer empty: the first one to ask
+  register_local(full, "hello.x", other.port());
   auto r = gemstone({"call", "hello.*", "greet", "name=w"}, {empty.api_url(), full.api_url()});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "[!] Service URL : " + service.api_url())) << r.err;
@@ -272,7 +263,7 @@ TEST_F(SeveralRegistriesTest, CallExitsFourWhenNoRegistryCanBeReached) {
 // ---- locate ----
 
 TEST_F(SeveralRegistriesTest, LocateAsksTheNextRegistryWhenOneHasNoMatch) {
-  add(full, "hello.x", 9101);
+  register_local(full, "hello.x", 9101);
   auto r = gemstone({"locate", "--json", "--compact", "hello.*"}, {closed_port_url(), empty.api_url(), full.api_url()});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "\"port\":9101")) << r.out;
@@ -291,10 +282,10 @@ TEST_F(SeveralRegistriesTest, LocateExitsFourWhenNoRegistryCanBeReached) {
 }
 
 TEST_F(SeveralRegistriesTest, LocateAllMergesTheAnswersAndSaysWhichRegistriesHoldEach) {
-  add(empty, "m.svc", 9201);
-  add(empty, "m.svc", 9202);
-  add(full, "m.svc", 9202);
-  add(full, "m.svc", 9203);
+  register_local(empty, "m.svc", 9201);
+  register_local(empty, "m.svc", 9202);
+  register_local(full, "m.svc", 9202);
+  register_local(full, "m.svc", 9203);
   const std::string down = closed_port_url();
   auto r = gemstone({"locate", "--all", "--json", "m.*"}, {empty.api_url(), full.api_url(), down});
   EXPECT_EQ(r.status, 0) << r.err;
@@ -326,7 +317,7 @@ TEST_F(SeveralRegistriesTest, LocateAllExitCodes) {
 
 TEST_F(SeveralRegistriesTest, LocateAllDoesNotWaitForAHungRegistryLongerThanItsTimeout) {
   TestServiceProcess hung({"--never-answer"});
-  add(full, "h.svc", 9301);
+  register_local(full, "h.svc", 9301);
   const auto started = std::chrono::steady_clock::now();
   auto r = gemstone({"locate", "--all", "--timeout", "1", "h.*"}, {hung.api_url(), full.api_url()});
   EXPECT_EQ(r.status, 0) << r.err;

@@ -22,15 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t instances_of(RegistryProcess& registry, const std::string& name) {
-  auto doc = registry.call("locate_service", "{\"name\":\"" + name + "\"}");
-  return doc.HasMember("result") && doc["result"].IsArray() ? doc["result"].Size() : 0;
-}
-
-void add(RegistryProcess& registry, const std::string& name, int port) {
-  registry.call("ping", "{\"name\":\"" + name + "\",\"host\":\"127.0.0.1\",\"port\":" +
-                            std::to_string(port) + "}");
-}
 
 RegistrarOptions quick(std::chrono::milliseconds interval = 100ms, std::chrono::milliseconds timeout = 1s) {
   RegistrarOptions options;
@@ -64,7 +55,7 @@ TEST(Registrar, KeepsTheInstanceInEveryRegistryAndUnregistersOnStop) {
                                     Registration::at("lib.svc", "127.0.0.1", 9400), quick(), seen.observer());
   ASSERT_TRUE(registrar.ok());
   ASSERT_TRUE(eventually([&] {
-    return instances_of(a, "lib.svc") == 1 && instances_of(b, "lib.svc") == 1 && instances_of(c, "lib.svc") == 1;
+    return located_count(a, "lib.svc") == 1 && located_count(b, "lib.svc") == 1 && located_count(c, "lib.svc") == 1;
   }));
   ASSERT_TRUE(eventually([&] { return seen.count(c.api_url(), RegistrarEvent::Kind::kRenewed) > 0; }));
   EXPECT_EQ(seen.count(a.api_url(), RegistrarEvent::Kind::kRegistered), 1u);
@@ -77,7 +68,7 @@ TEST(Registrar, KeepsTheInstanceInEveryRegistryAndUnregistersOnStop) {
     EXPECT_EQ(e.kind, RegistrarEvent::Kind::kUnregistered) << e.registry_url;
     EXPECT_TRUE(e.removed);
   }
-  EXPECT_EQ(instances_of(a, "lib.svc") + instances_of(b, "lib.svc") + instances_of(c, "lib.svc"), 0u);
+  EXPECT_EQ(located_count(a, "lib.svc") + located_count(b, "lib.svc") + located_count(c, "lib.svc"), 0u);
   EXPECT_TRUE(registrar.value().stop().empty()) << "a second stop does nothing";
 }
 
@@ -86,7 +77,7 @@ TEST(Registrar, ByUrlKeepsTheUrl) {
   auto registrar = Registrar::start({a.api_url()}, Registration::by_url("url.svc", "http://10.0.0.9:8080/rpc"),
                                     quick());
   ASSERT_TRUE(registrar.ok());
-  ASSERT_TRUE(eventually([&] { return instances_of(a, "url.svc") == 1; }));
+  ASSERT_TRUE(eventually([&] { return located_count(a, "url.svc") == 1; }));
   auto doc = a.call("locate_service", R"({"name":"url.svc"})");
   EXPECT_STREQ(doc["result"][0]["url"].GetString(), "http://10.0.0.9:8080/rpc");
 }
@@ -100,13 +91,13 @@ TEST(Registrar, ARestartedRegistryGetsTheInstanceBackWithinOneInterval) {
   auto registrar = Registrar::start({a.api_url(), url}, Registration::at("back.lib", "127.0.0.1", 9401),
                                     quick(200ms, 500ms), seen.observer());
   ASSERT_TRUE(registrar.ok());
-  ASSERT_TRUE(eventually([&] { return instances_of(*b, "back.lib") == 1; }));
+  ASSERT_TRUE(eventually([&] { return located_count(*b, "back.lib") == 1; }));
   ASSERT_EQ(b->stop(), 0);
   b.reset();
   ASSERT_TRUE(eventually([&] { return seen.count(url, RegistrarEvent::Kind::kFailed) > 0; }));
   b = std::make_unique<RegistryProcess>(std::vector<std::string>{"--port", std::to_string(port)});
   const auto restarted = std::chrono::steady_clock::now();
-  ASSERT_TRUE(eventually([&] { return instances_of(*b, "back.lib") == 1; }, 3s));
+  ASSERT_TRUE(eventually([&] { return located_count(*b, "back.lib") == 1; }, 3s));
   EXPECT_LT(std::chrono::steady_clock::now() - restarted, 1200ms);
   EXPECT_EQ(seen.count(url, RegistrarEvent::Kind::kRegistered), 2u) << "registered again, not renewed";
 }
@@ -118,14 +109,14 @@ TEST(Registrar, AHangingRegistryDelaysNothing) {
   auto registrar = Registrar::start({hung.api_url(), a.api_url()}, Registration::at("hang.lib", "127.0.0.1", 9402),
                                     quick(200ms, 2s));
   ASSERT_TRUE(registrar.ok());
-  ASSERT_TRUE(eventually([&] { return instances_of(a, "hang.lib") == 1; }, 5s));
+  ASSERT_TRUE(eventually([&] { return located_count(a, "hang.lib") == 1; }, 5s));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   std::this_thread::sleep_for(1500ms);
-  EXPECT_EQ(instances_of(a, "hang.lib"), 1u) << "renewed within the TTL";
+  EXPECT_EQ(located_count(a, "hang.lib"), 1u) << "renewed within the TTL";
 
   const auto stopping = std::chrono::steady_clock::now();
   std::thread stopper([&] { registrar.value().stop(); });
-  EXPECT_TRUE(eventually([&] { return instances_of(a, "hang.lib") == 0; }, 5s));
+  EXPECT_TRUE(eventually([&] { return located_count(a, "hang.lib") == 0; }, 5s));
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 1s) << "unregistered without waiting for the hung one";
   stopper.join();
   EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s) << "stop() is bounded by the timeouts";
@@ -150,7 +141,7 @@ TEST(Registrar, NotAllRefusedWhileOneRegistryTakesTheInstance) {
                                     Registration::at("half.lib", "127.0.0.1", 9404), quick(), seen.observer());
   ASSERT_TRUE(registrar.ok());
   ASSERT_TRUE(eventually([&] { return seen.count(denying.api_url(), RegistrarEvent::Kind::kRefused) == 1; }));
-  ASSERT_TRUE(eventually([&] { return instances_of(open, "half.lib") == 1; }));
+  ASSERT_TRUE(eventually([&] { return located_count(open, "half.lib") == 1; }));
   EXPECT_FALSE(registrar.value().all_refused());
 }
 
@@ -177,7 +168,7 @@ TEST(PingEveryRegistry, OneEventPerRegistryInOrderWithoutWaitingForTheDeadOnes) 
   EXPECT_EQ(events[1].error->kind, ErrorKind::kTimeout);
   EXPECT_EQ(events[2].kind, RegistrarEvent::Kind::kRegistered);
   EXPECT_EQ(events[2].registry_url, a.api_url());
-  EXPECT_EQ(instances_of(a, "once.lib"), 1u);
+  EXPECT_EQ(located_count(a, "once.lib"), 1u);
 }
 
 // ---- locate across registries ----
@@ -194,7 +185,7 @@ class LocateAcrossRegistries : public ::testing::Test {
 };
 
 TEST_F(LocateAcrossRegistries, SkipsAnUnreachableAndAnEmptyRegistryInOrder) {
-  add(full, "hello.x", 9500);
+  register_local(full, "hello.x", 9500);
   const std::string down = closed_port_url();
   RegistryClient c = client({down, empty.api_url(), full.api_url()});
   std::vector<ClientError> skipped;
@@ -230,7 +221,7 @@ TEST_F(LocateAcrossRegistries, TransportErrorWhenNoRegistryCanBeReached) {
 
 TEST_F(LocateAcrossRegistries, ConnectFindsTheServiceInTheSecondRegistry) {
   TestServiceProcess service;
-  add(full, "hello.x", service.port());
+  register_local(full, "hello.x", service.port());
   RegistryClient c = client({empty.api_url(), full.api_url()});
   auto connected = c.connect("hello.*", ClientOptions{});
   ASSERT_TRUE(connected.ok()) << connected.error().describe();
@@ -238,9 +229,9 @@ TEST_F(LocateAcrossRegistries, ConnectFindsTheServiceInTheSecondRegistry) {
 }
 
 TEST_F(LocateAcrossRegistries, LocateAllAndMergeSayWhichRegistriesHoldEachInstance) {
-  add(empty, "m.lib", 9601);
-  add(empty, "m.lib", 9602);
-  add(full, "m.lib", 9602);
+  register_local(empty, "m.lib", 9601);
+  register_local(empty, "m.lib", 9602);
+  register_local(full, "m.lib", 9602);
   const std::string down = closed_port_url();
   RegistryClient c = client({empty.api_url(), full.api_url(), down});
   const auto answers = c.locate_all("m.*");

@@ -65,4 +65,14 @@ int RegistryProcess::stop(std::chrono::milliseconds timeout) {
   return status ? *status : -1;
 }
 
+std::size_t located_count(RegistryProcess& registry, const std::string& pattern) {
+  auto doc = registry.call("locate_service", "{\"name\":\"" + pattern + "\"}");
+  return doc.HasMember("result") && doc["result"].IsArray() ? doc["result"].Size() : 0;
+}
+
+void register_local(RegistryProcess& registry, const std::string& name, int port) {
+  registry.call("ping", "{\"name\":\"" + name + "\",\"host\":\"127.0.0.1\",\"port\":" +
+                            std::to_string(port) + "}");
+}
+
 }  // namespace gemstone::testing

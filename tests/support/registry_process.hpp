@@ -46,4 +46,10 @@ class RegistryProcess {
   int port_ = 0;
 };
 
+/// How many live instances locate_service(pattern) answers; 0 when the call fails.
+std::size_t located_count(RegistryProcess& registry, const std::string& pattern);
+
+/// Registers (or renews) `name` at 127.0.0.1:`port`.
+void register_local(RegistryProcess& registry, const std::string& name, int port);
+
 }  // namespace gemstone::testing
