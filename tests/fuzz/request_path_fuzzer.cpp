@@ -51,7 +51,6 @@ Registry& registry() {
   std::abort();
 }
 
-
 void dispatch(Registry& r, std::string_view body, std::string_view input) {
   const std::string output = r.dispatcher.handle(body);
   if (!output.empty()) {
