@@ -178,10 +178,11 @@ def clean_env():
             if not k.startswith("GEMSTONE_REGISTRY_") and k != "SPDLOG_LEVEL"}
 
 
-def start_registry(build, tmp, ttl, extra=()):
+def start_registry(build, tmp, ttl, extra=(), binary=None):
     config = os.path.join(tmp, "registry.toml")
     open(config, "w").close()
-    proc = children.start([REGISTRY or os.path.join(build, "registry", "gemstone-registry"), "--host", "127.0.0.1",
+    binary = binary or REGISTRY or os.path.join(build, "registry", "gemstone-registry")
+    proc = children.start([binary, "--host", "127.0.0.1",
                            "--port", "0", "--ttl", str(ttl), "--config", config, "--log-level", "info",
                            *extra],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env())
@@ -311,9 +312,16 @@ def section_http(args, tmp, report, verdicts):
     if status != 200 or '"result":{' not in body:
         raise RuntimeError("the registry did not answer a ping: %s" % body)
     load(registry.url, 100)
+    baseline = None
+    if args.baseline:
+        baseline = start_registry(args.build, tmp, ttl=3600, binary=args.baseline)
+        post(baseline.url, '{"jsonrpc":"2.0","method":"ping","params":'
+             '{"name":"svc.0.0","host":"127.0.0.1","port":10000},"id":1}')
+        load(baseline.url, 100)
 
     rows = []
     figures = {}
+    compared = []
     cases = [("ping", "ping", 100, ()), ("locate_service (100 instances)", "locate", 100, ()),
              ("mixed 90% locate / 10% ping", "mixed", 100, ())]
     extra = [("ping, client accepts gzip/br", "ping", 100, ("Accept-Encoding: gzip, deflate, br",)),
@@ -321,8 +329,15 @@ def section_http(args, tmp, report, verdicts):
     for label, mode, count, headers in cases + extra:
         for conns in ((16, 128) if (label, mode, count, headers) in cases else (16,)):
             log("http: %s, %d connections" % (label, conns))
-            n, r = interleaved([nginx, registry], mode, count, conns, args, headers)
+            with_baseline = baseline is not None and not headers
+            servers = [nginx, registry] + ([baseline] if with_baseline else [])
+            measured = interleaved(servers, mode, count, conns, args, headers)
+            n, r = measured[0], measured[1]
             ratio = r["rps"] / n["rps"]
+            if with_baseline:
+                b = measured[2]
+                compared.append((label, conns, ratio, b["rps"] / n["rps"], r["cpu_us"], b["cpu_us"],
+                                 n["cpu_us"]))
             figures[(mode, conns, headers)] = (r, n, ratio)
             rows.append([label, conns, "%.0f" % n["rps"], "%.0f" % r["rps"], "**%.2f**" % ratio,
                          ms(r["p50"]), ms(r["p99"]), ms(r["max"]), "%d / %d" % (r["timeouts"], r["errors"]),
@@ -335,7 +350,7 @@ def section_http(args, tmp, report, verdicts):
                      ms(b["max"]), "%d / %d" % (b["timeouts"], b["errors"]), "%.1f" % b["cpu_us"],
                      ms(n["p99"]), "%.1f" % n["cpu_us"]])
     mem = memory_kib(registry.proc.pid)
-    for s in (bare, registry, nginx):
+    for s in (bare, registry, nginx) + ((baseline,) if baseline else ()):
         children.stop(s.proc)
 
     report.append("### 1. HTTP: nginx vs the registry, same wrk load, same run\n")
@@ -349,6 +364,20 @@ def section_http(args, tmp, report, verdicts):
     report.append(table(["load", "conns", "nginx req/s", "registry req/s", "ratio", "p50", "p99", "max",
                          "timeouts / errors", "CPU µs/req", "nginx p99", "nginx CPU µs/req"], rows))
     report.append("")
+    if compared:
+        report.append("Side by side in the same interleaved rounds: this build and the baseline binary "
+                      "`%s`, each as a ratio of nginx's req/s.\n" % args.baseline)
+        report.append(table(["load", "conns", "ratio, this build", "ratio, baseline", "this / baseline",
+                             "CPU µs/req, this build", "CPU µs/req, baseline", "nginx CPU µs/req"],
+                            [[label, conns, "%.2f" % ours, "%.2f" % base, "**%.2f**" % (ours / base),
+                              "%.1f" % cpu, "%.1f" % base_cpu, "%.1f" % n_cpu]
+                             for label, conns, ours, base, cpu, base_cpu, n_cpu in compared]))
+        report.append("")
+        worst = min(compared, key=lambda c: c[2] / c[3])
+        verdicts.append(("no nginx ratio lower than the baseline's (3% allowed for noise)",
+                         all(ours >= base * 0.97 for _, _, ours, base, *_ in compared),
+                         "lowest this/baseline %.2f (%s, %d connections)"
+                         % (worst[2] / worst[3], worst[0], worst[1])))
 
     for conns in (16, 128):
         r, _, ratio = figures[("ping", conns, ())]
@@ -794,6 +823,8 @@ def main():
     parser.add_argument("--command", default="tests/bench/run.sh", help="the command line, for the record")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved wrk rounds per server and row")
     parser.add_argument("--registry", help="measure this gemstone-registry binary instead of the build's")
+    parser.add_argument("--baseline", help="another gemstone-registry binary measured side by side in the "
+                        "HTTP section (e.g. the last release), in the same interleaved rounds")
     parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "micro", "cli"],
                         action="append", help="run only these sections (repeatable)")
     args = parser.parse_args()
@@ -801,6 +832,8 @@ def main():
         args.duration = min(args.duration, 2)
         args.rounds = 1
     args.build = os.path.abspath(args.build)
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
     global REGISTRY
     REGISTRY = os.path.abspath(args.registry) if args.registry else None
 

@@ -2,7 +2,7 @@
 # The registry benchmark, in one command (see tests/bench/README-section.md):
 #
 #   tests/bench/run.sh [--quick] [--duration S] [--no-results] [--skip-micro] [--skip-cli]
-#                      [--only http|100k|expiry|slow|hostile|micro|cli]...
+#                      [--baseline OTHER-gemstone-registry] [--only http|100k|expiry|slow|hostile|micro|cli]...
 #
 # Installs what is missing (Debian 12: wrk, nginx, libbenchmark-dev, the
 # build dependencies), builds Release binaries in ./build-bench (override
