@@ -273,7 +273,8 @@ TEST(HttpRequestParser, ChunkedBodyIsDecoded) {
       "1;name=value;flag\r\n \r\n"
       "A ; q=\"a \\\"b\\\" c\"\r\n0123456789\r\n"
       "0\r\nX-Trailer: t\r\n\r\n";
-  const Parsed p = parse(request + "GET");
+  const std::string input = request + "GET";  // the views point into it
+  const Parsed p = parse(input);
   ASSERT_EQ(p.status, Status::kComplete);
   EXPECT_TRUE(p.parser->head().chunked);
   EXPECT_EQ(p.parser->body(), "hello 0123456789");
@@ -359,7 +360,8 @@ TEST(HttpRequestParser, AnyMethodMayCarryAFramedBody) {
 
 TEST(HttpRequestParser, NoLengthMeansEmptyBody) {
   const std::string post = "POST / HTTP/1.1\r\nHost: a\r\n\r\n";
-  const Parsed p = parse(post + "GET / HTTP/1.1\r\n\r\n");
+  const std::string input = post + "GET / HTTP/1.1\r\n\r\n";  // the views point into it
+  const Parsed p = parse(input);
   ASSERT_EQ(p.status, Status::kComplete);
   EXPECT_EQ(p.parser->body(), "");
   EXPECT_EQ(p.parser->consumed(), post.size());
@@ -596,7 +598,8 @@ TEST(HttpRequestParser, ExpectContinueIsReportedWithTheHead) {
   ASSERT_EQ(parser.parse(request), Status::kIncomplete);
   EXPECT_TRUE(parser.head_complete());
   EXPECT_TRUE(parser.head().expect_continue);
-  EXPECT_EQ(parser.parse(request + "ok"), Status::kComplete);
+  const std::string whole = request + "ok";  // the views point into it
+  EXPECT_EQ(parser.parse(whole), Status::kComplete);
   EXPECT_EQ(parser.body(), "ok");
   // Other expectations are ignored; HTTP/1.0 clients do not wait for 100.
   EXPECT_FALSE(parse("GET / HTTP/1.1\r\nExpect: something\r\n\r\n").parser->head().expect_continue);
