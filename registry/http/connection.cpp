@@ -178,6 +178,10 @@ void Connection::serve() {
     // Requests waited behind answers that are now sent, or TLS holds bytes
     // the socket will not announce: go on without waiting for epoll.
     if (stopped_for_output_ && pending_output() < shared_.limits.output_high_water) continue;
+    if (paused_global_ && pending_output() == 0) {
+      paused_global_ = false;  // its client took everything: the others' backlog is theirs
+      continue;
+    }
     if (reading_wanted() && transport_->has_buffered_input()) {
       if (!receive()) return;
       continue;
@@ -195,7 +199,11 @@ void Connection::process_requests() {
       stopped_for_output_ = true;
       return;
     }
-    if (shared_.queued_output.load(std::memory_order_relaxed) > shared_.limits.global_output_cap) {
+    // Over the cap for all connections together, only those still holding
+    // unsent answers of their own wait: a client that reads what it is sent
+    // is never starved by the ones that do not.
+    if (pending_output() > 0 &&
+        shared_.queued_output.load(std::memory_order_relaxed) > shared_.limits.global_output_cap) {
       paused_global_ = true;
       return;
     }

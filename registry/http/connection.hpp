@@ -37,7 +37,8 @@ struct ConnectionLimits {
   /// pipelined requests until they are sent.
   std::size_t output_high_water = 256 * 1024;
   /// Queued answers of all connections together above this stop every
-  /// connection from reading new requests until they are sent.
+  /// connection that still holds unsent answers of its own from serving
+  /// more requests until they are sent (the others go on).
   std::size_t global_output_cap = 64 * 1024 * 1024;
 };
 

@@ -45,7 +45,8 @@ struct HttpServerOptions {
   /// pipelined requests until they are sent.
   std::size_t output_high_water = 256 * 1024;
   /// Answers queued on all connections together above this stop every
-  /// connection from reading requests until they are sent.
+  /// connection that still holds unsent answers of its own from serving more
+  /// requests until they are sent; a connection whose client reads goes on.
   std::size_t max_queued_output = 64 * 1024 * 1024;
 };
 
