@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/meta_flags.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
@@ -19,6 +20,7 @@ Command add_locate_command(CLI::App& app) {
     std::string pattern;
     JsonFlags print;
     TransportFlags transport;
+    std::vector<std::string> meta;  // --meta KEY=VALUE
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("locate", "List the live instances of services matching a pattern");
@@ -31,13 +33,16 @@ Command add_locate_command(CLI::App& app) {
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob)")->required()->type_name("");
   add_json_flags(*cmd, flags->print, "Print JSON (an array of instances) instead of a table");
   add_transport_flags(*cmd, flags->transport);
+  add_meta_flag(*cmd, flags->meta, "Only instances whose metadata has KEY=VALUE (repeatable)");
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{false, false, flags->print.compact});
+            auto meta = parse_meta_flags(flags->meta);
+            if (!meta.ok()) return out.usage(meta.error());
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
-            auto located = registry.locate(flags->pattern);
+            auto located = registry.locate_matching(flags->pattern, meta.value());
             if (!located.ok()) return session.value().fail(located.error(), out);
             const std::vector<Instance>& instances = located.value();
             if (flags->print.json) {

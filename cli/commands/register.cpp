@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/meta_flags.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
@@ -49,6 +50,7 @@ Command add_register_command(CLI::App& app) {
     bool json = false;
     bool quiet = false;
     TransportFlags transport;
+    std::vector<std::string> meta;  // --meta KEY=VALUE
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
@@ -79,9 +81,12 @@ Command add_register_command(CLI::App& app) {
   cmd->add_flag("--json", flags->json, "Print each ping's answer as one line of JSON on stdout");
   cmd->add_flag("-q,--quiet", flags->quiet, "No [!] lines on stderr");
   add_transport_flags(*cmd, flags->transport, "Seconds each ping may take (default 10)");
+  add_meta_flag(*cmd, flags->meta, "Metadata the instance carries, e.g. --meta zone=eu-1 (repeatable)");
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{flags->quiet, false, true});
+            auto meta = parse_meta_flags(flags->meta);
+            if (!meta.ok()) return out.usage(meta.error());
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
@@ -96,7 +101,10 @@ Command add_register_command(CLI::App& app) {
             bool registered = false;
             bool failing = false;
             for (;;) {
-              auto pinged = registry.ping(flags->name, flags->host, flags->port);
+              // Without --meta, the ping the original registry understands too.
+              auto pinged = meta.value().empty()
+                                ? registry.ping(flags->name, flags->host, flags->port)
+                                : registry.ping(flags->name, flags->host, flags->port, meta.value());
               if (pinged.ok()) {
                 const Instance& i = pinged.value();
                 if (flags->json) {

@@ -8,5 +8,6 @@
 #include "gemstone/client_options.hpp"
 #include "gemstone/deadline.hpp"
 #include "gemstone/registry_client.hpp"
+#include "gemstone/registry_watch.hpp"
 #include "gemstone/remote_service.hpp"
 #include "gemstone/version.hpp"

@@ -14,7 +14,9 @@
 //   if (calc) auto sum = calc.value().call("add", gemstone::CallParams::positional().add(1).add(2));
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -29,6 +31,9 @@
 
 namespace gemstone {
 
+/// Metadata an instance carries (zone, version, weight, ...): string pairs.
+using InstanceMeta = std::map<std::string, std::string>;
+
 /// One live instance of a service, as the registry reports it. (The
 /// original gemstone registry reported bare URLs: then only url, host and
 /// port are known.)
@@ -38,6 +43,14 @@ struct Instance {
   int port = 0;
   std::string url;          ///< the registry's "url", else http://host:port/api
   double expires_in = 0.0;  ///< seconds until it expires unless pinged again (0: unknown)
+  InstanceMeta meta;        ///< empty when none (or the registry does not keep any)
+};
+
+/// What watch_services answered: the instances matching the watch now, and
+/// the index to pass to the next watch.
+struct WatchResult {
+  std::uint64_t index = 0;
+  std::vector<Instance> instances;
 };
 
 /// A service name and how many live instances it has.
@@ -85,6 +98,26 @@ class RegistryClient {
   /// kNoInstance when none matches. `service_options` are for the service.
   Result<RemoteService, ClientError> connect(std::string_view pattern, ClientOptions service_options,
                                              std::optional<Deadline> deadline = std::nullopt);
+
+  // ---- Metadata and watching for changes ----
+
+  /// ping() that also sets the instance's metadata (replacing what the
+  /// registry held; a ping without it stores none).
+  Result<Instance, ClientError> ping(std::string_view name, std::string_view host, int port,
+                                     const InstanceMeta& meta,
+                                     std::optional<Deadline> deadline = std::nullopt);
+  /// locate() keeping only the instances whose metadata holds every pair of `filter`.
+  Result<std::vector<Instance>, ClientError> locate_matching(
+      std::string_view pattern, const InstanceMeta& filter,
+      std::optional<Deadline> deadline = std::nullopt);
+  /// Waits until an instance matching `pattern` (and `filter`) changes
+  /// after `index`, or `timeout` passes (the registry caps it at 300 s),
+  /// then returns the matching instances and the index to pass next time.
+  /// Index 0 answers at once. Looping watch(pattern, result.index) sees
+  /// every state and costs the registry nothing while nothing changes.
+  Result<WatchResult, ClientError> watch(std::string_view pattern, std::uint64_t index,
+                                         std::chrono::duration<double> timeout = std::chrono::seconds(30),
+                                         const InstanceMeta& filter = {});
 
   /// Called with each failure that was skipped over (a registry that did
   /// not answer, an instance that could not be connected to), e.g. to

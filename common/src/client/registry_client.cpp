@@ -48,6 +48,13 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
   if (expires != v.MemberEnd() && expires->value.IsNumber()) {
     instance.expires_in = expires->value.GetDouble();
   }
+  if (const auto meta = v.FindMember("meta"); meta != v.MemberEnd() && meta->value.IsObject()) {
+    for (const auto& pair : meta->value.GetObject()) {
+      if (!pair.value.IsString()) continue;
+      instance.meta.emplace(std::string(pair.name.GetString(), pair.name.GetStringLength()),
+                            std::string(pair.value.GetString(), pair.value.GetStringLength()));
+    }
+  }
   return instance;
 }
 
@@ -239,5 +246,9 @@ Result<RemoteService, ClientError> RegistryClient::connect(std::string_view patt
   }
   return combined(std::move(failures));
 }
+
+namespace client_detail {
+Result<Instance, std::string> instance_from_json(const rapidjson::Value& v) { return instance_from(v); }
+}  // namespace client_detail
 
 }  // namespace gemstone
