@@ -58,6 +58,14 @@ void WatchHub::on_changes(std::vector<Change>&& changes) {
 
 WatchHub::Outcome WatchHub::watch(std::shared_ptr<const WatchFilter> filter, std::uint64_t index,
                                   Clock::duration timeout, const jsonrpc::Park& park) {
+  const Outcome outcome = decide(std::move(filter), index, timeout, park);
+  // Answered at once counts with the woken: the change had happened already.
+  if (outcome == Outcome::kNow && metrics_ != nullptr) metrics_->record_watch_answered(false);
+  return outcome;
+}
+
+WatchHub::Outcome WatchHub::decide(std::shared_ptr<const WatchFilter> filter, std::uint64_t index,
+                                   Clock::duration timeout, const jsonrpc::Park& park) {
   std::unique_lock lock(mutex_);
   if (!park || closing_ || index == 0 || index < floor_ || timeout <= Clock::duration::zero()) {
     return Outcome::kNow;

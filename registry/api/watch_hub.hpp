@@ -98,6 +98,8 @@ class WatchHub {
     std::vector<jsonrpc::Responder> replies;
   };
 
+  Outcome decide(std::shared_ptr<const WatchFilter> filter, std::uint64_t index,
+                 Clock::duration timeout, const jsonrpc::Park& park);
   void on_changes(std::vector<Change>&& changes);
   void run();
   void wake(const std::vector<Change>& changes, std::vector<Due>& due);   // under mutex_

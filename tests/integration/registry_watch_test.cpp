@@ -346,6 +346,50 @@ TEST(RegistryWatchStateTest, MetaAndTheIndexSurviveARestart) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(RegistryWatchStateTest, TheIndexGrowsAcrossARestartWithoutAStateFile) {
+  std::uint64_t before = 0;
+  int port = 0;
+  {
+    RegistryProcess registry;
+    port = registry.port();
+    for (int i = 1; i <= 50; ++i) {
+      registry.call("ping", R"({"name":"svc","host":"h","port":)" + std::to_string(i) + "}");
+    }
+    before = registry.call("watch_services", "{}")["result"]["index"].GetUint64();
+    ASSERT_EQ(registry.stop(), 0);
+  }
+  RegistryProcess registry({"--port", std::to_string(port)});
+  const auto after = registry.call("watch_services", "{}")["result"]["index"].GetUint64();
+  EXPECT_GT(after, before);
+  // The old index is below the new start: answered at once, with the (empty) state.
+  WatchCall watch(registry.port(), watch_params("svc", before));
+  auto answer = watch.answer(1s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ((*answer)["result"]["instances"].Size(), 0u);
+}
+
+TEST(RegistryWatchMetricsTest, WatchersAnswersAndTheIndexAreExported) {
+  RegistryProcess registry;
+  const auto index = registry.call("watch_services", "{}")["result"]["index"].GetUint64();
+  WatchCall timed_out(registry.port(), watch_params("*", index, 0.2));
+  ASSERT_TRUE(timed_out.answer(3s));
+  WatchCall waiting(registry.port(), watch_params("*", index, 30));
+  ASSERT_TRUE(eventually([&] {
+    auto metrics = registry.get("/metrics");
+    return metrics && metrics->body.find("gemstone_registry_watchers 1\n") != std::string::npos;
+  }));
+  registry.call("ping", R"({"name":"svc","host":"h","port":1})");
+  ASSERT_TRUE(waiting.answer(3s));
+  auto metrics = registry.get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("gemstone_registry_watch_answers_total{by=\"timeout\"} 1\n"),
+            std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("gemstone_registry_watch_answers_total{by=\"change\"} 2\n"),
+            std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("gemstone_registry_index " + std::to_string(index + 1) + "\n"),
+            std::string::npos) << metrics->body;
+}
+
 TEST(RegistryWatchManyTest, TwoThousandParkedWatchersAreAllWokenUnderPingLoad) {
   constexpr int kWatchers = 2000;
   rlimit files{};
