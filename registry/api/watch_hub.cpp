@@ -84,10 +84,11 @@ WatchHub::Outcome WatchHub::decide(std::shared_ptr<const WatchFilter> filter, st
   std::string key = group_key(*filter);
   Group& group = groups_[key];
   if (!group.filter) group.filter = std::move(filter);
-  group.watchers.emplace(id, Watcher{index, std::move(reply)});
+  const Clock::time_point deadline = Clock::now() + timeout;
+  group.watchers.emplace(id, Watcher{index, deadline, std::move(reply)});
   group_of_.emplace(id, std::move(key));
-  const bool sooner = deadlines_.empty() || Clock::now() + timeout < deadlines_.top().at;
-  deadlines_.push(Deadline{Clock::now() + timeout, id});
+  const bool sooner = deadlines_.empty() || deadline < deadlines_.top().at;
+  deadlines_.push(Deadline{deadline, id});
   ++parked_;
   if (sooner) wakeup_.notify_one();
   return Outcome::kParked;
@@ -155,12 +156,27 @@ void WatchHub::drop_abandoned() {
   }
 }
 
+// The deadlines of watchers answered early stay in the heap until their
+// time comes; under churn with long timeouts they would pile up, so the
+// heap is rebuilt from the parked watchers once most of it is stale.
+void WatchHub::compact_deadlines() {
+  if (deadlines_.size() <= 2 * parked_ + 1024) return;
+  std::vector<Deadline> live;
+  live.reserve(parked_);
+  for (const auto& [key, group] : groups_) {
+    for (const auto& [id, watcher] : group.watchers) live.push_back(Deadline{watcher.deadline, id});
+  }
+  deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(live));
+}
+
 void WatchHub::answer(std::vector<Due>& due, bool by_timeout) {
   // Watchers of one filter woken together get the same state: made once.
   std::unordered_map<const WatchFilter*, std::string> made;
   for (Due& d : due) {
     auto it = made.find(d.filter.get());
-    if (it == made.end()) it = made.emplace(d.filter.get(), answer_(*d.filter)).first;
+    if (it == made.end()) {
+      it = made.emplace(d.filter.get(), answer_ ? answer_(*d.filter) : std::string("null")).first;
+    }
     for (const jsonrpc::Responder& reply : d.replies) {
       reply.result_json(it->second);
       if (metrics_ != nullptr) metrics_->record_watch_answered(by_timeout);
@@ -185,6 +201,7 @@ void WatchHub::run() {
       drop_abandoned();
       next_scan = now + kAbandonedScan;
     }
+    compact_deadlines();
     if (!woken.empty() || !timed_out.empty()) {
       lock.unlock();
       answer(woken, false);

@@ -81,6 +81,7 @@ class WatchHub {
  private:
   struct Watcher {
     std::uint64_t index;
+    Clock::time_point deadline;
     jsonrpc::Responder reply;
   };
   struct Group {
@@ -105,6 +106,7 @@ class WatchHub {
   void wake(const std::vector<Change>& changes, std::vector<Due>& due);   // under mutex_
   void expire(Clock::time_point now, std::vector<Due>& due);              // under mutex_
   void drop_abandoned();                                                  // under mutex_
+  void compact_deadlines();                                               // under mutex_
   void answer(std::vector<Due>& due, bool by_timeout);
 
   Store& store_;
