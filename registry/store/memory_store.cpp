@@ -147,21 +147,25 @@ std::vector<ServiceSummary> MemoryStore::list(const Glob& pattern, Clock::time_p
 std::size_t MemoryStore::expire(Clock::time_point now, std::size_t max) {
   std::vector<Change> changes;
   std::unique_lock lock(mutex_);
+  if (listener_ && !expiry_.empty() && expiry_.front().expires_at <= now) {
+    changes.reserve(std::min<std::size_t>(max, 1024));
+  }
   std::size_t removed = 0;
   while (removed < max && !expiry_.empty() && expiry_.front().expires_at <= now) {
-    const Instance& victim = expiry_.front();
+    Instance& victim = expiry_.front();
+    auto bucket = names_.find(victim.name);
+    auto entry = bucket->second.find(Endpoint(victim.host, victim.port));
+    ++index_;
     if (listener_) {
+      // Moved, not copied: the lock is held, and the instance goes anyway.
       Change change;
-      change.index = ++index_;
+      change.index = index_;
       change.kind = ChangeKind::kRemoved;
       change.reason = RemovalReason::kExpired;
-      change.before = victim;
+      change.before = std::move(victim);
       changes.push_back(std::move(change));
-    } else {
-      ++index_;
     }
-    auto bucket = names_.find(victim.name);
-    erase(bucket, bucket->second.find(Endpoint(victim.host, victim.port)));
+    erase(bucket, entry);
     ++removed;
   }
   lock.unlock();
