@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "instance_json.hpp"  // private to the library
 #include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/url.hpp"
 

@@ -10,13 +10,10 @@
 
 #include <rapidjson/document.h>
 
+#include "instance_json.hpp"  // private to the library
 #include "gemstone/jsonrpc/json.hpp"
 
 namespace gemstone {
-namespace client_detail {
-Result<Instance, std::string> instance_from_json(const rapidjson::Value& v);
-}  // namespace client_detail
-
 namespace {
 
 // Seconds a long poll may take on the wire beyond what it asked the
