@@ -152,6 +152,9 @@ Command add_watch_command(CLI::App& app) {
                 line.AddMember("event", rapidjson::Value(kind.data(), static_cast<rapidjson::SizeType>(kind.size()), alloc), alloc);
                 line.AddMember("instance", instance_json(event.instance, alloc), alloc);
                 line.AddMember("index", rapidjson::Value(static_cast<uint64_t>(event.index)), alloc);
+                if (!event.reason.empty()) {
+                  line.AddMember("reason", rapidjson::Value(event.reason.c_str(), alloc), alloc);
+                }
                 out.json(line);
               }
             };

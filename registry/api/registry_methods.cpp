@@ -195,8 +195,11 @@ class RegistryMethods {
     return out;
   }
 
-  // {"index": N, "instances": [...]}: the state a watch of `filter` sees now.
-  Value watch_value(const WatchFilter& filter, Allocator& alloc) const {
+  // {"index": N, "instances": [...], "changes": [...]}: the state a watch
+  // of `filter` sees now, and the changes since the watcher's index that
+  // led to it when they are known (`recent`), e.g. why an instance went.
+  Value watch_value(const WatchFilter& filter, const std::vector<Change>& recent,
+                    Allocator& alloc) const {
     const Clock::time_point now = options_.now();
     Value instances(rapidjson::kArrayType);
     const std::uint64_t index = store_.locate(filter.pattern, now, [&](const Instance& instance) {
@@ -207,12 +210,35 @@ class RegistryMethods {
     Value out(rapidjson::kObjectType);
     out.AddMember("index", Value(static_cast<uint64_t>(index)), alloc);
     out.AddMember("instances", instances, alloc);
+    Value changes(rapidjson::kArrayType);
+    for (const Change& change : recent) {
+      if (change.index > index) break;  // newer than the state listed
+      changes.PushBack(change_value(change, alloc), alloc);
+    }
+    if (!changes.Empty()) out.AddMember("changes", changes, alloc);
     return out;
   }
 
-  std::string watch_text(const WatchFilter& filter) const {
+  static Value change_value(const Change& change, Allocator& alloc) {
+    static constexpr const char* kEvents[] = {"added", "updated", "removed"};
+    const Instance& instance = change.instance();
+    Value v(rapidjson::kObjectType);
+    v.AddMember("index", Value(static_cast<uint64_t>(change.index)), alloc);
+    v.AddMember("event", rapidjson::StringRef(kEvents[static_cast<int>(change.kind)]), alloc);
+    v.AddMember("name", string_value(instance.name, alloc), alloc);
+    v.AddMember("host", string_value(instance.host, alloc), alloc);
+    v.AddMember("port", instance.port, alloc);
+    if (change.reason != RemovalReason::kNone) {
+      v.AddMember("reason",
+                  rapidjson::StringRef(change.reason == RemovalReason::kExpired ? "expired" : "unregistered"),
+                  alloc);
+    }
+    return v;
+  }
+
+  std::string watch_text(const WatchFilter& filter, const std::vector<Change>& recent) const {
     Allocator alloc;
-    const Value value = watch_value(filter, alloc);
+    const Value value = watch_value(filter, recent, alloc);
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     writer.SetMaxDecimalPlaces(3);
@@ -257,7 +283,8 @@ class RegistryMethods {
           break;
       }
     }
-    return MethodResult(watch_value(*filter, alloc));
+    const std::vector<Change> recent = hub != nullptr ? hub->recent(*filter, index) : std::vector<Change>{};
+    return MethodResult(watch_value(*filter, recent, alloc));
   }
 
   MethodResult list(const Params& params, Allocator& alloc) {
@@ -344,7 +371,9 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   };
   dispatcher.add(std::move(watch));
   if (hub != nullptr) {
-    hub->set_answer([methods](const WatchFilter& filter) { return methods->watch_text(filter); });
+    hub->set_answer([methods](const WatchFilter& filter, const std::vector<Change>& recent) {
+      return methods->watch_text(filter, recent);
+    });
   }
   const jsonrpc::Dispatcher* self = &dispatcher;
   dispatcher.add({std::string(protocol::kGetServiceSpecs), {}, 0,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <utility>
 
 namespace gemstone::registry {
@@ -114,7 +115,7 @@ void WatchHub::wake(const std::vector<Change>& changes, std::vector<Due>& due) {
           continue;
         }
         if (out == nullptr) out = &due.emplace_back(Due{group->second.filter, {}});
-        out->replies.push_back(std::move(w->second.reply));
+        out->replies.emplace_back(w->second.index, std::move(w->second.reply));
         group_of_.erase(w->first);
         w = watchers.erase(w);
         --parked_;
@@ -132,7 +133,8 @@ void WatchHub::expire(Clock::time_point now, std::vector<Due>& due) {
     if (where == group_of_.end()) continue;  // answered already
     auto group = groups_.find(where->second);
     auto w = group->second.watchers.find(id);
-    due.push_back(Due{group->second.filter, {std::move(w->second.reply)}});
+    Due& d = due.emplace_back(Due{group->second.filter, {}});
+    d.replies.emplace_back(w->second.index, std::move(w->second.reply));
     group->second.watchers.erase(w);
     if (group->second.watchers.empty()) groups_.erase(group);
     group_of_.erase(where);
@@ -170,19 +172,39 @@ void WatchHub::compact_deadlines() {
 }
 
 void WatchHub::answer(std::vector<Due>& due, bool by_timeout) {
-  // Watchers of one filter woken together get the same state: made once.
-  std::unordered_map<const WatchFilter*, std::string> made;
+  // Watchers of one filter and index woken together get the same answer:
+  // made once (1,000 watchers of one pattern usually share their index).
+  std::map<std::pair<const WatchFilter*, std::uint64_t>, std::string> made;
   for (Due& d : due) {
-    auto it = made.find(d.filter.get());
-    if (it == made.end()) {
-      it = made.emplace(d.filter.get(), answer_ ? answer_(*d.filter) : std::string("null")).first;
-    }
-    for (const jsonrpc::Responder& reply : d.replies) {
+    for (const auto& [index, reply] : d.replies) {
+      const auto key = std::make_pair(d.filter.get(), index);
+      auto it = made.find(key);
+      if (it == made.end()) {
+        const std::string text = answer_ ? answer_(*d.filter, recent(*d.filter, index)) : "null";
+        it = made.emplace(key, text).first;
+      }
       reply.result_json(it->second);
       if (metrics_ != nullptr) metrics_->record_watch_answered(by_timeout);
     }
   }
   due.clear();
+}
+
+std::vector<Change> WatchHub::recent(const WatchFilter& filter, std::uint64_t since) const {
+  std::lock_guard lock(mutex_);
+  return recent_locked(filter, since);
+}
+
+std::vector<Change> WatchHub::recent_locked(const WatchFilter& filter, std::uint64_t since) const {
+  std::vector<Change> out;
+  if (since == 0 || since < floor_) return out;
+  for (auto it = ring_.rbegin(); it != ring_.rend() && it->index > since; ++it) {
+    if (!filter.matches(*it)) continue;
+    if (out.size() == kMaxRecent) return {};
+    out.push_back(*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 void WatchHub::run() {
@@ -224,7 +246,9 @@ void WatchHub::shutdown() {
       closing_ = true;
       for (auto& [key, group] : groups_) {
         Due& d = due.emplace_back(Due{group.filter, {}});
-        for (auto& [id, watcher] : group.watchers) d.replies.push_back(std::move(watcher.reply));
+        for (auto& [id, watcher] : group.watchers) {
+          d.replies.emplace_back(watcher.index, std::move(watcher.reply));
+        }
       }
       groups_.clear();
       group_of_.clear();

@@ -45,8 +45,12 @@ struct WatchFilter {
 
 class WatchHub {
  public:
-  /// The result of a watch as JSON text: the current state for `filter`.
-  using Answer = std::function<std::string(const WatchFilter& filter)>;
+  /// The result of a watch as JSON text: the current state for `filter`,
+  /// with `recent`, the changes it matched since the watcher's index.
+  using Answer = std::function<std::string(const WatchFilter& filter, const std::vector<Change>& recent)>;
+
+  /// The most changes listed in one answer; more, and none are listed.
+  static constexpr std::size_t kMaxRecent = 100;
 
   /// Recent changes kept to answer a returning watcher without waiting.
   static constexpr std::size_t kRingSize = 8192;
@@ -78,6 +82,11 @@ class WatchHub {
 
   std::size_t parked() const;
 
+  /// The changes matching `filter` with an index above `since`, oldest
+  /// first, when the hub still holds all of them and they are at most
+  /// kMaxRecent; else none. Some may be newer than a state read after.
+  std::vector<Change> recent(const WatchFilter& filter, std::uint64_t since) const;
+
  private:
   struct Watcher {
     std::uint64_t index;
@@ -96,7 +105,7 @@ class WatchHub {
   // Watchers to answer outside the lock, by filter.
   struct Due {
     std::shared_ptr<const WatchFilter> filter;
-    std::vector<jsonrpc::Responder> replies;
+    std::vector<std::pair<std::uint64_t, jsonrpc::Responder>> replies;  // (index, reply)
   };
 
   Outcome decide(std::shared_ptr<const WatchFilter> filter, std::uint64_t index,
@@ -107,6 +116,7 @@ class WatchHub {
   void expire(Clock::time_point now, std::vector<Due>& due);              // under mutex_
   void drop_abandoned();                                                  // under mutex_
   void compact_deadlines();                                               // under mutex_
+  std::vector<Change> recent_locked(const WatchFilter& filter, std::uint64_t since) const;
   void answer(std::vector<Due>& due, bool by_timeout);
 
   Store& store_;

@@ -78,6 +78,18 @@ TEST(WatchCommand, PrintsOneLinePerChangeInOrderAndExitsZeroOnSigint) {
     last_index = doc["index"].GetUint64();
   }
   EXPECT_STREQ(parse(out[1])["instance"]["meta"]["zone"].GetString(), "eu-1");
+  EXPECT_STREQ(parse(out[2])["reason"].GetString(), "unregistered");
+}
+
+TEST(WatchCommand, AnExpiredInstanceIsRemovedWithItsReason) {
+  RegistryProcess registry({"--ttl", "0.3"});
+  auto watch = start_watch({"--registry", registry.api_url(), "api.*"});
+  ASSERT_TRUE(eventually([&] { return watchers_parked(registry, 1); }));
+  registry.call("ping", R"({"name":"api.a","host":"10.0.0.1","port":80})");
+  ASSERT_TRUE(eventually([&] { return lines_of(watch->out()).size() == 2; }, 5s)) << watch->out();
+  auto removed = parse(lines_of(watch->out())[1]);
+  EXPECT_STREQ(removed["event"].GetString(), "removed");
+  EXPECT_STREQ(removed["reason"].GetString(), "expired");
 }
 
 TEST(WatchCommand, InitialPrintsTheCurrentInstancesFirst) {

@@ -123,6 +123,30 @@ TEST_F(RegistryWatchTest, WakesOnUnregister) {
   auto answer = watch->answer(2s);
   ASSERT_TRUE(answer);
   EXPECT_EQ((*answer)["result"]["instances"].Size(), 0u);
+  // The answer says why it went.
+  const auto& changes = (*answer)["result"]["changes"];
+  ASSERT_TRUE(changes.IsArray());
+  ASSERT_EQ(changes.Size(), 1u);
+  EXPECT_STREQ(changes[0]["event"].GetString(), "removed");
+  EXPECT_STREQ(changes[0]["reason"].GetString(), "unregistered");
+  EXPECT_STREQ(changes[0]["name"].GetString(), "api.a");
+  EXPECT_EQ(changes[0]["index"].GetUint64(), index_of(*answer));
+}
+
+TEST_F(RegistryWatchTest, AnAnswerAtOnceListsTheChangesSinceTheIndex) {
+  const auto before = current_index();
+  ping(R"({"name":"api.a","host":"10.0.0.1","port":80})");
+  ping(R"({"name":"db.a","host":"10.0.0.1","port":80})");
+  ping(R"({"name":"api.a","host":"10.0.0.1","port":80,"meta":{"v":"2"}})");
+  Document doc = registry_.call("watch_services", watch_params("api.*", before));
+  const auto& changes = doc["result"]["changes"];
+  ASSERT_TRUE(changes.IsArray());
+  ASSERT_EQ(changes.Size(), 2u);
+  EXPECT_STREQ(changes[0]["event"].GetString(), "added");
+  EXPECT_STREQ(changes[1]["event"].GetString(), "updated");
+  EXPECT_FALSE(changes[1].HasMember("reason"));
+  // Index 0 (or one the registry no longer holds the changes for): no list.
+  EXPECT_FALSE(registry_.call("watch_services", watch_params("api.*", 0))["result"].HasMember("changes"));
 }
 
 TEST_F(RegistryWatchTest, WakesOnUrlOrMetaChangeButNotOnRenewal) {
@@ -279,6 +303,8 @@ TEST(RegistryWatchExpiryTest, WakesOnExpiry) {
   EXPECT_GT(index_of(*answer), index);
   EXPECT_EQ((*answer)["result"]["instances"].Size(), 0u);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  ASSERT_TRUE((*answer)["result"]["changes"].IsArray());
+  EXPECT_STREQ((*answer)["result"]["changes"][0]["reason"].GetString(), "expired");
 }
 
 TEST(RegistryWatchLimitTest, BeyondMaxWatchersAWatchIsRefusedAndAHangUpFreesItsPlace) {

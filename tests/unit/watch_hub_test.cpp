@@ -24,7 +24,7 @@ class WatchHubTest : public ::testing::Test {
  protected:
   WatchHubTest() {
     hub_.attach();
-    hub_.set_answer([this](const WatchFilter& filter) {
+    hub_.set_answer([this](const WatchFilter& filter, const std::vector<Change>&) {
       return "{\"index\":" + std::to_string(store_.index()) + ",\"pattern\":\"" +
              filter.pattern.pattern() + "\"}";
     });

@@ -46,11 +46,24 @@ struct Instance {
   InstanceMeta meta;        ///< empty when none (or the registry does not keep any)
 };
 
+/// One change the registry listed in a watch answer.
+struct WatchChange {
+  std::uint64_t index = 0;
+  std::string event;  ///< "added", "updated" or "removed"
+  std::string name;
+  std::string host;
+  int port = 0;
+  std::string reason;  ///< for "removed": "expired" or "unregistered"
+};
+
 /// What watch_services answered: the instances matching the watch now, and
 /// the index to pass to the next watch.
 struct WatchResult {
   std::uint64_t index = 0;
   std::vector<Instance> instances;
+  /// The changes since the index asked with, oldest first, when the registry
+  /// still knew them all (often empty: then only the instances tell).
+  std::vector<WatchChange> changes;
 };
 
 /// A service name and how many live instances it has.

@@ -35,6 +35,7 @@ struct WatchEvent {
   WatchEventKind kind = WatchEventKind::kAdded;
   Instance instance;  ///< as it is now; as it was last seen when removed
   std::uint64_t index = 0;  ///< the registry's index of the state that shows it
+  std::string reason;  ///< removed: "expired" or "unregistered" when the registry said
 };
 
 /// The events that turn `before` into `after`, instances identified by

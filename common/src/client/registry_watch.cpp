@@ -92,6 +92,28 @@ Result<WatchResult, ClientError> RegistryClient::watch(std::string_view pattern,
     if (!instance.ok()) return ClientError::malformed(current_url(), instance.error());
     result.instances.push_back(std::move(instance).value());
   }
+  // Optional, and only ever a note on the instances: what is odd is skipped.
+  if (auto changes = v.FindMember("changes"); changes != v.MemberEnd() && changes->value.IsArray()) {
+    for (const auto& item : changes->value.GetArray()) {
+      if (!item.IsObject()) continue;
+      auto text = [&](const char* key) {
+        auto m = item.FindMember(key);
+        return m != item.MemberEnd() && m->value.IsString()
+                   ? std::string(m->value.GetString(), m->value.GetStringLength())
+                   : std::string();
+      };
+      WatchChange change;
+      auto index = item.FindMember("index");
+      auto port = item.FindMember("port");
+      if (index != item.MemberEnd() && index->value.IsUint64()) change.index = index->value.GetUint64();
+      if (port != item.MemberEnd() && port->value.IsInt()) change.port = port->value.GetInt();
+      change.event = text("event");
+      change.name = text("name");
+      change.host = text("host");
+      change.reason = text("reason");
+      result.changes.push_back(std::move(change));
+    }
+  }
   return result;
 }
 
@@ -112,16 +134,16 @@ std::vector<WatchEvent> diff_instances(const std::vector<Instance>& before,
   for (const Instance& i : after) new_ones.emplace(key_of(i), &i);
   std::vector<WatchEvent> events;
   for (const Instance& i : before) {
-    if (new_ones.count(key_of(i)) == 0) events.push_back({WatchEventKind::kRemoved, i, index});
+    if (new_ones.count(key_of(i)) == 0) events.push_back({WatchEventKind::kRemoved, i, index, {}});
   }
   for (const Instance& i : after) {
     auto was = old_ones.find(key_of(i));
     if (was != old_ones.end() && (was->second->url != i.url || was->second->meta != i.meta)) {
-      events.push_back({WatchEventKind::kUpdated, i, index});
+      events.push_back({WatchEventKind::kUpdated, i, index, {}});
     }
   }
   for (const Instance& i : after) {
-    if (old_ones.count(key_of(i)) == 0) events.push_back({WatchEventKind::kAdded, i, index});
+    if (old_ones.count(key_of(i)) == 0) events.push_back({WatchEventKind::kAdded, i, index, {}});
   }
   return events;
 }
@@ -154,6 +176,17 @@ std::optional<ClientError> run_watch(
     batch.index = result.index;
     batch.initial = first;
     batch.events = diff_instances(seen, result.instances, result.index);
+    for (WatchEvent& event : batch.events) {
+      if (event.kind != WatchEventKind::kRemoved) continue;
+      // The last removal the registry listed for it says why it went.
+      for (auto c = result.changes.rbegin(); c != result.changes.rend(); ++c) {
+        if (c->event == "removed" && c->name == event.instance.name &&
+            c->host == event.instance.host && c->port == event.instance.port) {
+          event.reason = c->reason;
+          break;
+        }
+      }
+    }
     index = result.index;
     if (first || !batch.events.empty()) {
       first = false;
