@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       cli::add_call_command(app),     cli::add_call_raw_command(app),
       cli::add_locate_command(app),   cli::add_services_command(app),
       cli::add_specs_command(app),    cli::add_register_command(app),
+      cli::add_watch_command(app),
   };
 
   try {

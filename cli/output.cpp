@@ -141,6 +141,11 @@ rapidjson::Value instance_json(const Instance& instance, rapidjson::Document::Al
   v.AddMember("port", instance.port, alloc);
   v.AddMember("url", rapidjson::Value(instance.url.c_str(), alloc), alloc);
   v.AddMember("expires_in", instance.expires_in, alloc);
+  rapidjson::Value meta(rapidjson::kObjectType);
+  for (const auto& [key, value] : instance.meta) {
+    meta.AddMember(rapidjson::Value(key.c_str(), alloc), rapidjson::Value(value.c_str(), alloc), alloc);
+  }
+  v.AddMember("meta", meta, alloc);
   return v;
 }
 

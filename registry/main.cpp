@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "gemstone/registry_protocol.hpp"
 #include "gemstone/version.hpp"
 #include "registry/api/registry_methods.hpp"
+#include "registry/api/watch_hub.hpp"
 #include "registry/daemon/config.hpp"
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
@@ -90,8 +92,19 @@ void log_listening(const reg::Config& config, int port) {
                config.response_style == rpc::ResponseStyle::kStrict ? "strict" : "gemstone");
 }
 
-// Serves until SIGINT or SIGTERM, then returns once requests in flight are done.
-void serve_until_signal(reg::HttpServer& server, const sigset_t& signals) {
+// The change index starts at the wall clock in microseconds (exact in a
+// JSON double for centuries), so it keeps growing across restarts even
+// without a state file.
+std::uint64_t wall_clock_index() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Serves until SIGINT or SIGTERM, then returns once requests in flight are
+// done. `stopping` runs first: parked long polls are answered before the drain.
+void serve_until_signal(reg::HttpServer& server, const sigset_t& signals,
+                        const std::function<void()>& stopping) {
   std::atomic<bool> served{false};
   std::thread waiter([&] {
     int received = 0;
@@ -99,6 +112,7 @@ void serve_until_signal(reg::HttpServer& server, const sigset_t& signals) {
     if (served) return;  // woken by ourselves below
     spdlog::info("received {}, finishing requests in flight",
                  received == SIGINT ? "SIGINT" : "SIGTERM");
+    stopping();
     // stop() has no effect before the listen loop runs; repeat until it has.
     while (!served) {
       server.stop();
@@ -132,6 +146,9 @@ int main(int argc, char** argv) {
                                                  gemstone::registry_protocol::kMethods.end()));
   reg::MemoryStore store(config.max_instances);
   if (!config.state_file.empty()) reg::restore_state(config.state_file, config.ttl, store, metrics);
+  store.raise_index(wall_clock_index());
+  reg::WatchHub watchers(store, config.max_watchers, &metrics);
+  watchers.attach();
 
   // The dispatcher and the HTTP server in front of it.
   rpc::Dispatcher dispatcher(reg::dispatcher_options_from(config));
@@ -146,7 +163,10 @@ int main(int argc, char** argv) {
   reg::HttpServer server(
       std::move(http).value(), dispatcher, metrics,
       [&store, started] { return health_body(started, store); },
-      [&store] { return reg::Metrics::Gauges{store.size(), store.service_count()}; });
+      [&store, &watchers] {
+        return reg::Metrics::Gauges{store.size(), store.service_count(), watchers.parked(),
+                                    store.index()};
+      });
 
   // Listen. The methods come once the port is known, for get_service_specs.
   if (auto error = server.bind()) {
@@ -155,7 +175,7 @@ int main(int argc, char** argv) {
   }
   std::atomic<std::uint64_t> changes{0};
   reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
-                            count_changes(metrics, changes));
+                            count_changes(metrics, changes), &watchers);
   log_listening(config, server.bound_port());
 
   // Serve until a signal, with expiry sweeps and state saves in the background.
@@ -166,7 +186,7 @@ int main(int argc, char** argv) {
                   std::chrono::milliseconds(static_cast<long long>(config.state_save_interval * 1000)),
                   changes);
   }
-  serve_until_signal(server, stop_signals);
+  serve_until_signal(server, stop_signals, [&watchers] { watchers.shutdown(); });
 
   // Drained: the last word goes to the state file.
   sweeper.stop();

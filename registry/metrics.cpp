@@ -142,6 +142,16 @@ std::string Metrics::render(const Gauges& gauges) const {
   gauge("gemstone_registry_instances", "Instances held now.", static_cast<double>(gauges.instances));
   gauge("gemstone_registry_services", "Distinct service names held now.",
         static_cast<double>(gauges.services));
+  gauge("gemstone_registry_watchers", "watch_services calls parked now.",
+        static_cast<double>(gauges.watchers));
+  out += "# HELP gemstone_registry_watch_answers_total watch_services calls answered, by what answered them.\n"
+         "# TYPE gemstone_registry_watch_answers_total counter\n";
+  append_format(out, "gemstone_registry_watch_answers_total{by=\"change\"} %llu\n",
+                static_cast<unsigned long long>(watch_changes_.load(std::memory_order_relaxed)));
+  append_format(out, "gemstone_registry_watch_answers_total{by=\"timeout\"} %llu\n",
+                static_cast<unsigned long long>(watch_timeouts_.load(std::memory_order_relaxed)));
+  gauge("gemstone_registry_index", "The change index: grows by one per change of an instance.",
+        static_cast<double>(gauges.index));
   counter("gemstone_registry_state_saves_total", "Successful writes of the state file.",
           state_saves_.load(std::memory_order_relaxed));
   counter("gemstone_registry_state_save_failures_total", "Failed writes of the state file.",

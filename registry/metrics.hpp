@@ -39,9 +39,17 @@ class Metrics {
   /// Instances the store took from the state file at start.
   void record_state_restored(std::uint64_t n) { state_restored_.store(n, std::memory_order_relaxed); }
 
+  /// A watch_services call answered: woken by a change (or answered at
+  /// once) or by its timeout.
+  void record_watch_answered(bool by_timeout) {
+    (by_timeout ? watch_timeouts_ : watch_changes_).fetch_add(1, std::memory_order_relaxed);
+  }
+
   struct Gauges {
     std::uint64_t instances = 0;
     std::uint64_t services = 0;
+    std::uint64_t watchers = 0;  ///< watch_services calls parked now
+    std::uint64_t index = 0;     ///< the store's change index
   };
   /// The exposition text; `gauges` are read at scrape time.
   std::string render(const Gauges& gauges) const;
@@ -73,6 +81,8 @@ class Metrics {
   std::atomic<std::uint64_t> state_saves_{0};
   std::atomic<std::uint64_t> state_save_failures_{0};
   std::atomic<std::uint64_t> state_restored_{0};
+  std::atomic<std::uint64_t> watch_changes_{0};
+  std::atomic<std::uint64_t> watch_timeouts_{0};
   std::atomic<double> state_last_save_seconds_{0};
   double start_time_seconds_;
 };

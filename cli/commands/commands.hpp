@@ -25,5 +25,6 @@ Command add_locate_command(CLI::App& app);
 Command add_services_command(CLI::App& app);
 Command add_specs_command(CLI::App& app);
 Command add_register_command(CLI::App& app);
+Command add_watch_command(CLI::App& app);
 
 }  // namespace gemstone::cli

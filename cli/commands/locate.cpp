@@ -3,10 +3,12 @@
 // every registry, merged, saying which holds what). Exit 3 when none
 // matches, 4 when no registry could be asked.
 
+#include <algorithm>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/meta_flags.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
@@ -23,7 +25,8 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 // --all: every registry asked at once, the answers merged.
-int locate_everywhere(RegistrySession& session, const std::string& pattern, bool json, Output& out) {
+int locate_everywhere(RegistrySession& session, const std::string& pattern, const InstanceMeta& filter,
+                      bool json, Output& out) {
   const std::vector<RegistryAnswer> answers = session.registry.locate_all(pattern);
   const ClientError* refusal = nullptr;  // a JSON-RPC error says more than a timeout
   const ClientError* failure = nullptr;
@@ -40,7 +43,15 @@ int locate_everywhere(RegistrySession& session, const std::string& pattern, bool
   }
   if (!answered) return session.fail(refusal != nullptr ? *refusal : *failure, out);
 
-  const std::vector<LocatedInstance> merged = merge_located(answers);
+  std::vector<LocatedInstance> merged = merge_located(answers);
+  merged.erase(std::remove_if(merged.begin(), merged.end(),
+                              [&filter](const LocatedInstance& m) {
+                                return !std::all_of(filter.begin(), filter.end(), [&m](const auto& pair) {
+                                  auto it = m.instance.meta.find(pair.first);
+                                  return it != m.instance.meta.end() && it->second == pair.second;
+                                });
+                              }),
+               merged.end());
   if (json) {
     rapidjson::Document doc(rapidjson::kArrayType);
     auto& alloc = doc.GetAllocator();
@@ -77,6 +88,7 @@ Command add_locate_command(CLI::App& app) {
     bool all = false;
     JsonFlags print;
     TransportFlags transport;
+    std::vector<std::string> meta;  // --meta KEY=VALUE
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("locate", "List the live instances of services matching a pattern");
@@ -96,15 +108,20 @@ Command add_locate_command(CLI::App& app) {
   add_json_flags(*cmd, flags->print,
                  "Print JSON (an array of instances; with --all each has \"registries\") instead of a table");
   add_transport_flags(*cmd, flags->transport);
+  add_meta_flag(*cmd, flags->meta, "Only instances whose metadata has KEY=VALUE (repeatable)");
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{false, false, flags->print.compact});
+            auto meta = parse_meta_flags(flags->meta);
+            if (!meta.ok()) return out.usage(meta.error());
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
-            if (flags->all) return locate_everywhere(session.value(), flags->pattern, flags->print.json, out);
+            if (flags->all) {
+              return locate_everywhere(session.value(), flags->pattern, meta.value(), flags->print.json, out);
+            }
             const bool several = registry.urls().size() > 1;
-            auto located = registry.locate(flags->pattern);
+            auto located = registry.locate_matching(flags->pattern, meta.value());
             if (!located.ok()) return session.value().fail(located.error(), out);
             const std::vector<Instance>& instances = located.value();
             if (flags->print.json) {

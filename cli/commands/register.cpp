@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/meta_flags.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/commands/commands.hpp"
@@ -62,6 +63,7 @@ Command add_register_command(CLI::App& app) {
     bool json = false;
     bool quiet = false;
     TransportFlags transport;
+    std::vector<std::string> meta;  // --meta KEY=VALUE
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
@@ -99,9 +101,12 @@ Command add_register_command(CLI::App& app) {
                 "\"instance\" or \"error\"}");
   cmd->add_flag("-q,--quiet", flags->quiet, "No [!] lines on stderr");
   add_transport_flags(*cmd, flags->transport, "Seconds each ping may take (default 10)");
+  add_meta_flag(*cmd, flags->meta, "Metadata the instance carries, e.g. --meta zone=eu-1 (repeatable)");
 
   return {cmd, [flags]() -> int {
             Output out(OutputOptions{flags->quiet, false, true});
+            auto meta = parse_meta_flags(flags->meta);
+            if (!meta.ok()) return out.usage(meta.error());
             auto options = command_options(flags->transport, out);
             if (!options.ok()) return options.error();
             const bool token_sent = carries_token(options.value());
@@ -143,7 +148,8 @@ Command add_register_command(CLI::App& app) {
               }
             };
             auto registrar = Registrar::start(registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")),
-                                              Registration::at(flags->name, flags->host, flags->port),
+                                              Registration::at(flags->name, flags->host, flags->port)
+                                                  .with_meta(meta.value()),
                                               registrar_options, observer);
             if (!registrar.ok()) return out.fail(registrar.error());
 

@@ -1,10 +1,15 @@
 #include "registry/api/registry_methods.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "gemstone/glob.hpp"
 #include "gemstone/version.hpp"
@@ -36,7 +41,15 @@ struct Target {
   std::string host;
   std::uint16_t port = 0;
   std::string url;
+  Meta meta;
 };
+
+Result<Meta, Error> meta_param(const Value* v) {
+  if (v == nullptr) return Meta{};
+  auto meta = meta_from_json(*v);
+  if (!meta.ok()) return Error::invalid_params("meta", meta.error());
+  return std::move(meta).value();
+}
 
 Result<std::string, Error> string_param(const Value* v, const char* field) {
   if (v == nullptr) return Error::invalid_params(field, "is required");
@@ -72,6 +85,21 @@ Result<Target, Error> target_from(const Params& params, const MethodsOptions& li
   const Value* host = params[1];
   const Value* port = params[2];
   const Value* url = params[3];
+  const Value* meta = params[4];
+  // By position, meta follows the port or the url: an object in the port's
+  // (or the url's) place is meta.
+  if (params.positional()) {
+    if (url == nullptr && port != nullptr && port->IsObject()) {
+      meta = port;
+      port = nullptr;
+    } else if (url != nullptr && url->IsObject() && meta == nullptr) {
+      meta = url;
+      url = nullptr;
+    }
+  }
+  auto meta_value = meta_param(meta);
+  if (!meta_value.ok()) return std::move(meta_value).error();
+  target.meta = std::move(meta_value).value();
   if (url == nullptr && port == nullptr && host != nullptr && host->IsString() &&
       as_view(*host).find("://") != std::string_view::npos) {
     url = host;
@@ -130,7 +158,8 @@ class RegistryMethods {
     const Clock::time_point now = options_.now();
     Target& t = target.value();
     auto stored = store_.ping(Instance{std::move(t.name), std::move(t.host), t.port,
-                                       std::move(t.url), now + ttl_});
+                                       std::move(t.url), now + ttl_, std::move(t.meta)},
+                              now);
     if (!stored.ok()) return protocol::registry_full();
     if (events_.on_ping) events_.on_ping();
     return instance_value(stored.value(), now, alloc);
@@ -149,18 +178,113 @@ class RegistryMethods {
     if (params[0] == nullptr) return Error::invalid_params("name", "is required");
     auto pattern = pattern_param(params[0], "name", "*");
     if (!pattern.ok()) return std::move(pattern).error();
+    auto filter = meta_param(params[1]);
+    if (!filter.ok()) return std::move(filter).error();
+    const Meta& meta = filter.value();
     const Clock::time_point now = options_.now();
     Value out(rapidjson::kArrayType);
     if (options_.locate_result == LocateResult::kUrls) {
       store_.locate(pattern.value(), now, [&](const Instance& instance) {
-        out.PushBack(string_value(instance.url, alloc), alloc);
+        if (meta_holds(instance.meta, meta)) out.PushBack(string_value(instance.url, alloc), alloc);
       });
     } else {
       store_.locate(pattern.value(), now, [&](const Instance& instance) {
-        out.PushBack(instance_value(instance, now, alloc), alloc);
+        if (meta_holds(instance.meta, meta)) out.PushBack(instance_value(instance, now, alloc), alloc);
       });
     }
     return out;
+  }
+
+  // {"index": N, "instances": [...], "changes": [...]}: the state a watch
+  // of `filter` sees now, and the changes since the watcher's index that
+  // led to it when they are known (`recent`), e.g. why an instance went.
+  Value watch_value(const WatchFilter& filter, const std::vector<Change>& recent,
+                    Allocator& alloc) const {
+    const Clock::time_point now = options_.now();
+    Value instances(rapidjson::kArrayType);
+    const std::uint64_t index = store_.locate(filter.pattern, now, [&](const Instance& instance) {
+      if (meta_holds(instance.meta, filter.meta)) {
+        instances.PushBack(instance_value(instance, now, alloc), alloc);
+      }
+    });
+    Value out(rapidjson::kObjectType);
+    out.AddMember("index", Value(static_cast<uint64_t>(index)), alloc);
+    out.AddMember("instances", instances, alloc);
+    Value changes(rapidjson::kArrayType);
+    for (const Change& change : recent) {
+      if (change.index > index) break;  // newer than the state listed
+      changes.PushBack(change_value(change, alloc), alloc);
+    }
+    if (!changes.Empty()) out.AddMember("changes", changes, alloc);
+    return out;
+  }
+
+  static Value change_value(const Change& change, Allocator& alloc) {
+    static constexpr const char* kEvents[] = {"added", "updated", "removed"};
+    const Instance& instance = change.instance();
+    Value v(rapidjson::kObjectType);
+    v.AddMember("index", Value(static_cast<uint64_t>(change.index)), alloc);
+    v.AddMember("event", rapidjson::StringRef(kEvents[static_cast<int>(change.kind)]), alloc);
+    v.AddMember("name", string_value(instance.name, alloc), alloc);
+    v.AddMember("host", string_value(instance.host, alloc), alloc);
+    v.AddMember("port", instance.port, alloc);
+    if (change.reason != RemovalReason::kNone) {
+      v.AddMember("reason",
+                  rapidjson::StringRef(change.reason == RemovalReason::kExpired ? "expired" : "unregistered"),
+                  alloc);
+    }
+    return v;
+  }
+
+  std::string watch_text(const WatchFilter& filter, const std::vector<Change>& recent) const {
+    Allocator alloc;
+    const Value value = watch_value(filter, recent, alloc);
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.SetMaxDecimalPlaces(3);
+    value.Accept(writer);
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
+
+  std::optional<MethodResult> watch(const Params& params, Allocator& alloc,
+                                    const jsonrpc::Park& park, WatchHub* hub) {
+    auto pattern = pattern_param(params[0], "pattern", "*");
+    if (!pattern.ok()) return MethodResult(std::move(pattern).error());
+    std::uint64_t index = 0;
+    if (const Value* v = params[1]) {
+      if (v->IsUint64()) {
+        index = v->GetUint64();
+      } else if (v->IsNumber() && v->GetDouble() >= 0 && v->GetDouble() < 1.8e19 &&
+                 std::floor(v->GetDouble()) == v->GetDouble()) {
+        index = static_cast<std::uint64_t>(v->GetDouble());
+      } else {
+        return MethodResult(Error::invalid_params("index", "must be an integer >= 0"));
+      }
+    }
+    double timeout = 30;
+    if (const Value* v = params[2]) {
+      if (!v->IsNumber() || !std::isfinite(v->GetDouble()) || v->GetDouble() < 0) {
+        return MethodResult(Error::invalid_params("timeout", "must be a number of seconds >= 0"));
+      }
+      timeout = std::min(v->GetDouble(), kMaxWatchTimeout);
+    }
+    auto meta = meta_param(params[3]);
+    if (!meta.ok()) return MethodResult(std::move(meta).error());
+    auto filter = std::make_shared<WatchFilter>(
+        WatchFilter{std::move(pattern).value(), std::move(meta).value()});
+    if (hub != nullptr) {
+      const auto wait = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout));
+      switch (hub->watch(filter, index, wait, park)) {
+        case WatchHub::Outcome::kParked:
+          return std::nullopt;
+        case WatchHub::Outcome::kFull:
+          return MethodResult(Error{protocol::kTooManyWatchers, "Too many watchers", {}});
+        case WatchHub::Outcome::kNow:
+          break;
+      }
+    }
+    const std::vector<Change> recent = hub != nullptr ? hub->recent(*filter, index) : std::vector<Change>{};
+    return MethodResult(watch_value(*filter, recent, alloc));
   }
 
   MethodResult list(const Params& params, Allocator& alloc) {
@@ -205,6 +329,11 @@ class RegistryMethods {
     v.AddMember("url", string_value(instance.url, alloc), alloc);
     const double left = std::chrono::duration<double>(instance.expires_at - now).count();
     v.AddMember("expires_in", std::round(std::max(left, 0.0) * 1000.0) / 1000.0, alloc);
+    Value meta(rapidjson::kObjectType);
+    for (const auto& [key, value] : instance.meta) {
+      meta.AddMember(string_value(key, alloc), string_value(value, alloc), alloc);
+    }
+    v.AddMember("meta", meta, alloc);
     return v;
   }
 
@@ -217,15 +346,15 @@ class RegistryMethods {
 }  // namespace
 
 void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
-                          MethodEvents events) {
+                          MethodEvents events, WatchHub* hub) {
   // Shared by the handlers, which the dispatcher keeps for its lifetime.
   auto methods = std::make_shared<RegistryMethods>(store, std::move(options), std::move(events));
-  const std::vector<std::string> target_params{"name", "host", "port", "url"};
+  const std::vector<std::string> target_params{"name", "host", "port", "url", "meta"};
   dispatcher.add({std::string(protocol::kPing), target_params, 1,
-                  "Register or renew an instance: ping(name, host, port) or ping(name, url).",
+                  "Register or renew an instance: ping(name, host, port, meta={}) or ping(name, url, meta={}).",
                   [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, Scope::kWrite});
-  dispatcher.add({std::string(protocol::kLocateService), {"name"}, 1,
-                  "Live instances whose name matches a glob pattern: locate_service(name).",
+  dispatcher.add({std::string(protocol::kLocateService), {"name", "meta"}, 1,
+                  "Live instances whose name matches a glob pattern (and whose meta holds every pair of `meta`): locate_service(name, meta={}).",
                   [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, Scope::kRead});
   dispatcher.add({std::string(protocol::kUnregister), target_params, 1,
                   "Remove an instance: unregister(name, host, port) or unregister(name, url).",
@@ -233,6 +362,19 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   dispatcher.add({std::string(protocol::kListServices), {"pattern"}, 0,
                   "Service names with their live instance counts: list_services(pattern='*').",
                   [methods](const Params& p, Allocator& a) { return methods->list(p, a); }, Scope::kRead});
+  jsonrpc::Method watch{std::string(protocol::kWatchServices), {"pattern", "index", "timeout", "meta"}, 0,
+                        "Wait for a change of the instances matching a pattern, then list them: "
+                        "watch_services(pattern='*', index=0, timeout=30, meta={}) -> {index, instances}.",
+                        {}, Scope::kRead};
+  watch.deferred = [methods, hub](const Params& p, Allocator& a, const jsonrpc::Park& park) {
+    return methods->watch(p, a, park, hub);
+  };
+  dispatcher.add(std::move(watch));
+  if (hub != nullptr) {
+    hub->set_answer([methods](const WatchFilter& filter, const std::vector<Change>& recent) {
+      return methods->watch_text(filter, recent);
+    });
+  }
   const jsonrpc::Dispatcher* self = &dispatcher;
   dispatcher.add({std::string(protocol::kGetServiceSpecs), {}, 0,
                   "What this registry is: name, host, port, version, ttl and methods.",

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
+#include "registry/api/watch_hub.hpp"
 #include "registry/store/store.hpp"
 
 namespace gemstone::registry {
@@ -33,10 +34,15 @@ struct MethodEvents {
   std::function<void()> on_unregister;
 };
 
-/// Registers ping, unregister, locate_service, list_services and
-/// get_service_specs on `dispatcher`. `store` must outlive it. ping and
-/// unregister have Scope::kWrite, the others Scope::kRead (see access_control.hpp).
+/// The longest a watch_services call waits, in seconds; longer is clamped.
+inline constexpr double kMaxWatchTimeout = 300;
+
+/// Registers ping, unregister, locate_service, list_services,
+/// watch_services and get_service_specs on `dispatcher`. `store` (and
+/// `hub`) must outlive it. ping and unregister have Scope::kWrite, the
+/// others Scope::kRead (see access_control.hpp). Without a `hub`,
+/// watch_services answers at once; with one, it also sets the hub's answer.
 void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
-                          MethodEvents events = {});
+                          MethodEvents events = {}, WatchHub* hub = nullptr);
 
 }  // namespace gemstone::registry

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "gemstone/ascii.hpp"
@@ -126,6 +127,42 @@ Result<Url, Reason> parse_service_url(std::string_view text) {
   // parse_url has taken the brackets off an IPv6 host and checked it.
   if (auto why = check_host(url.value().host)) return Reason("has a host that " + *why);
   return std::move(url).value();
+}
+
+Result<Meta, Reason> meta_from_json(const rapidjson::Value& value) {
+  if (!value.IsObject()) return Reason("must be an object of string values");
+  if (value.MemberCount() > kMaxMetaPairs) {
+    return Reason("must have at most " + std::to_string(kMaxMetaPairs) + " pairs");
+  }
+  Meta meta;
+  meta.reserve(value.MemberCount());
+  std::size_t bytes = 0;
+  for (const auto& member : value.GetObject()) {
+    const std::string_view key(member.name.GetString(), member.name.GetStringLength());
+    if (key.empty() || key.size() > kMaxMetaKeyChars) {
+      return Reason("keys must be 1.." + std::to_string(kMaxMetaKeyChars) + " characters");
+    }
+    for (char c : key) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+        return Reason("keys must be made of A-Z a-z 0-9 _ . -");
+      }
+    }
+    if (!member.value.IsString()) return Reason("values must be strings");
+    const std::string_view text(member.value.GetString(), member.value.GetStringLength());
+    if (text.size() > kMaxMetaValueBytes) {
+      return Reason("values must be at most " + std::to_string(kMaxMetaValueBytes) + " bytes");
+    }
+    bytes += key.size() + text.size();
+    meta.emplace_back(std::string(key), std::string(text));
+  }
+  if (bytes > kMaxMetaBytes) {
+    return Reason("must be at most " + std::to_string(kMaxMetaBytes) + " bytes of keys and values");
+  }
+  std::sort(meta.begin(), meta.end());
+  for (std::size_t i = 1; i < meta.size(); ++i) {
+    if (meta[i].first == meta[i - 1].first) return Reason("has a key twice");
+  }
+  return meta;
 }
 
 }  // namespace gemstone::registry

@@ -9,8 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include <rapidjson/document.h>
+
 #include "gemstone/result.hpp"
 #include "gemstone/url.hpp"
+#include "registry/store/instance.hpp"
 
 namespace gemstone::registry {
 
@@ -44,6 +47,16 @@ Result<std::uint16_t, Reason> parse_port_text(std::string_view digits);
 /// brackets, its port explicit or 80/443 from the scheme), at most
 /// kMaxUrlChars long, whose host passes check_host.
 Result<Url, Reason> parse_service_url(std::string_view url);
+
+inline constexpr std::size_t kMaxMetaKeyChars = 64;
+inline constexpr std::size_t kMaxMetaValueBytes = 512;
+inline constexpr std::size_t kMaxMetaPairs = 32;
+inline constexpr std::size_t kMaxMetaBytes = 4096;  ///< keys and values together
+
+/// Instance metadata: an object of string values, keys 1..64 characters of
+/// [A-Za-z0-9_.-], values at most 512 bytes, at most 32 pairs and 4096 bytes
+/// of keys and values. Returned sorted by key.
+Result<Meta, Reason> meta_from_json(const rapidjson::Value& value);
 
 /// The URL the old gemstone client would build: http://host:port/api,
 /// with brackets around an IPv6 host.

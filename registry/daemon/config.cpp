@@ -220,8 +220,12 @@ const std::vector<Option>& options() {
        "Most instances held at once; a ping for a new one beyond it gets -32002 Registry full "
        "(0: no limit)",
        integer(&Config::max_instances, 0, 100000000)},
+      {"max_watchers", "10000",
+       "Most watch_services calls parked at once; one beyond it gets -32004 Too many watchers",
+       integer(&Config::max_watchers, 0, 10000000)},
       {"read_token_file", "",
-       "File of tokens (one per line) that locate_service, list_services and get_service_specs "
+       "File of tokens (one per line) that locate_service, list_services, watch_services and "
+       "get_service_specs "
        "require (empty: open)",
        text(&Config::read_token_file, "FILE")},
       {"write_token_file", "",

@@ -38,6 +38,7 @@ struct Config {
   std::string state_file;        ///< empty: nothing survives a restart
   double state_save_interval{};  ///< seconds between saves when something changed
   std::size_t max_instances{};   ///< 0: no limit
+  std::size_t max_watchers{};    ///< parked watch_services calls at most
   std::size_t max_name_length{};
   std::size_t max_host_length{};
   std::size_t max_header_bytes{};

@@ -68,6 +68,7 @@ RestoreReport restore_state(const std::string& path, double ttl_seconds, Store& 
   if (!loaded) return failed(loaded.error(), path);
 
   state_file::Loaded& file = loaded.value();
+  store.raise_index(file.index);
   RestoreReport report;
   report.expired = file.expired;
   report.invalid = file.invalid;

@@ -26,7 +26,9 @@ void StateSaver::save_if_changed(bool last) {
   const std::uint64_t generation = changes_.load();
   if (generation == saved_generation_) return;
   const auto now = state_file::Now::current();
-  const auto error = state_file::save(path_, store_.snapshot(now.steady), now);
+  std::uint64_t index = 0;
+  auto instances = store_.snapshot(now.steady, &index);
+  const auto error = state_file::save(path_, instances, now, index);
   metrics_.record_state_save(!error,
                              std::chrono::duration<double>(now.wall.time_since_epoch()).count());
   if (error) {

@@ -87,7 +87,23 @@ void Routes::api(const Request& request, Response& response) const {
   const auto token = presented_token(head.header("Authorization").value_or(""),
                                      head.header("X-Api-Token").value_or(""));
   const jsonrpc::Guard guard = make_guard(options_.access, token);
-  response.body = dispatcher_.handle(request.body, guard);
+  // A call that waits (watch_services) parks the request: its body comes
+  // later from another thread. Every other call is answered right here.
+  jsonrpc::Dispatcher::Parker park;
+  if (request.deferral != nullptr) park = [&request] {
+    const Completion completion = request.defer();
+    return jsonrpc::Dispatcher::Parked{
+        [completion](std::string body) {
+          Response later;
+          later.content_type = kJson;
+          later.body = std::move(body);
+          completion.complete(std::move(later));
+        },
+        [completion] { return completion.abandoned(); }};
+  };
+  auto answered = dispatcher_.handle_async(request.body, guard, park);
+  if (!answered) return;  // parked: its wait is not request latency
+  response.body = std::move(*answered);
   if (response.body.empty()) {
     response.status = 204;  // only notifications: nothing to answer
   } else {

@@ -1,22 +1,42 @@
 #include "registry/store/memory_store.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace gemstone::registry {
 
 MemoryStore::MemoryStore(std::size_t capacity) : capacity_(capacity) {}
 
-Result<Instance, StoreError> MemoryStore::ping(Instance instance) {
+Result<Instance, StoreError> MemoryStore::ping(Instance instance, Clock::time_point now) {
+  std::vector<Change> changes;
   std::unique_lock lock(mutex_);
   auto bucket = names_.find(instance.name);
   if (bucket != names_.end()) {
     auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
     if (entry != bucket->second.end()) {
       Instance& stored = *entry->second;
+      // An instance already expired but not swept yet was gone for every
+      // reader: its return is an addition (the sweep will not report it).
+      const bool revived = stored.expires_at <= now;
+      const bool replaced = stored.url != instance.url || stored.meta != instance.meta;
+      if (revived || replaced) {
+        Change change;
+        change.index = ++index_;
+        change.kind = revived ? ChangeKind::kAdded : ChangeKind::kUpdated;
+        if (!revived) change.before = stored;
+        changes.push_back(std::move(change));
+      }
       stored.url = std::move(instance.url);
+      stored.meta = std::move(instance.meta);
       stored.expires_at = instance.expires_at;
       reposition(entry->second);
-      return stored;
+      Instance result = stored;
+      lock.unlock();
+      if (!changes.empty()) {
+        changes.back().after = result;
+        tell(std::move(changes));
+      }
+      return result;
     }
   }
   if (capacity_ != 0 && expiry_.size() >= capacity_) return StoreError::kFull;
@@ -30,7 +50,15 @@ Result<Instance, StoreError> MemoryStore::ping(Instance instance) {
   auto it = std::prev(expiry_.end());
   reposition(it);
   bucket->second.emplace(std::move(endpoint), it);
-  return *it;
+  Change change;
+  change.index = ++index_;
+  change.kind = ChangeKind::kAdded;
+  change.after = *it;
+  Instance result = *it;
+  lock.unlock();
+  changes.push_back(std::move(change));
+  tell(std::move(changes));
+  return result;
 }
 
 void MemoryStore::reposition(ExpiryList::iterator it) {
@@ -53,7 +81,19 @@ bool MemoryStore::unregister(std::string_view name, std::string_view host, std::
   auto entry = bucket->second.find(Endpoint(std::string(host), port));
   if (entry == bucket->second.end()) return false;
   const bool live = entry->second->expires_at > now;
+  std::vector<Change> changes;
+  // An expired one was already gone for every reader: no change to report.
+  if (live) {
+    Change change;
+    change.index = ++index_;
+    change.kind = ChangeKind::kRemoved;
+    change.reason = RemovalReason::kUnregistered;
+    change.before = std::move(*entry->second);
+    changes.push_back(std::move(change));
+  }
   erase(bucket, entry);
+  lock.unlock();
+  tell(std::move(changes));
   return live;
 }
 
@@ -82,14 +122,15 @@ void MemoryStore::for_each_matching_bucket(const Glob& pattern, Visit&& visit) c
   }
 }
 
-void MemoryStore::locate(const Glob& pattern, Clock::time_point now,
-                         const std::function<void(const Instance&)>& visit) const {
+std::uint64_t MemoryStore::locate(const Glob& pattern, Clock::time_point now,
+                                  const std::function<void(const Instance&)>& visit) const {
   std::shared_lock lock(mutex_);
   for_each_matching_bucket(pattern, [&](std::string_view, const Bucket& bucket) {
     for (const auto& [endpoint, it] : bucket) {
       if (it->expires_at > now) visit(*it);
     }
   });
+  return index_;
 }
 
 std::vector<ServiceSummary> MemoryStore::list(const Glob& pattern, Clock::time_point now) const {
@@ -104,14 +145,31 @@ std::vector<ServiceSummary> MemoryStore::list(const Glob& pattern, Clock::time_p
 }
 
 std::size_t MemoryStore::expire(Clock::time_point now, std::size_t max) {
+  std::vector<Change> changes;
   std::unique_lock lock(mutex_);
+  if (listener_ && !expiry_.empty() && expiry_.front().expires_at <= now) {
+    changes.reserve(std::min<std::size_t>(max, 1024));
+  }
   std::size_t removed = 0;
   while (removed < max && !expiry_.empty() && expiry_.front().expires_at <= now) {
-    const Instance& victim = expiry_.front();
+    Instance& victim = expiry_.front();
     auto bucket = names_.find(victim.name);
-    erase(bucket, bucket->second.find(Endpoint(victim.host, victim.port)));
+    auto entry = bucket->second.find(Endpoint(victim.host, victim.port));
+    ++index_;
+    if (listener_) {
+      // Moved, not copied: the lock is held, and the instance goes anyway.
+      Change change;
+      change.index = index_;
+      change.kind = ChangeKind::kRemoved;
+      change.reason = RemovalReason::kExpired;
+      change.before = std::move(victim);
+      changes.push_back(std::move(change));
+    }
+    erase(bucket, entry);
     ++removed;
   }
+  lock.unlock();
+  tell(std::move(changes));
   return removed;
 }
 
@@ -125,14 +183,30 @@ std::size_t MemoryStore::service_count() const {
   return names_.size();
 }
 
-std::vector<Instance> MemoryStore::snapshot(Clock::time_point now) const {
+std::vector<Instance> MemoryStore::snapshot(Clock::time_point now, std::uint64_t* index) const {
   std::vector<Instance> out;
   std::shared_lock lock(mutex_);
   out.reserve(expiry_.size());
   for (const Instance& instance : expiry_) {
     if (instance.expires_at > now) out.push_back(instance);
   }
+  if (index != nullptr) *index = index_;
   return out;
+}
+
+std::uint64_t MemoryStore::index() const {
+  std::shared_lock lock(mutex_);
+  return index_;
+}
+
+void MemoryStore::raise_index(std::uint64_t at_least) {
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, at_least);
+}
+
+void MemoryStore::set_change_listener(ChangeListener listener) {
+  std::unique_lock lock(mutex_);
+  listener_ = std::move(listener);
 }
 
 }  // namespace gemstone::registry

@@ -29,16 +29,21 @@ class MemoryStore final : public Store {
   /// `capacity`: most instances held at once; 0 means no limit.
   explicit MemoryStore(std::size_t capacity = 0);
 
-  Result<Instance, StoreError> ping(Instance instance) override;
+  using Store::ping;
+  Result<Instance, StoreError> ping(Instance instance, Clock::time_point now) override;
   bool unregister(std::string_view name, std::string_view host, std::uint16_t port,
                   Clock::time_point now) override;
-  void locate(const Glob& pattern, Clock::time_point now,
-              const std::function<void(const Instance&)>& visit) const override;
+  std::uint64_t locate(const Glob& pattern, Clock::time_point now,
+                       const std::function<void(const Instance&)>& visit) const override;
   std::vector<ServiceSummary> list(const Glob& pattern, Clock::time_point now) const override;
   std::size_t expire(Clock::time_point now, std::size_t max) override;
   std::size_t size() const override;
   std::size_t service_count() const override;
-  std::vector<Instance> snapshot(Clock::time_point now) const override;
+  std::vector<Instance> snapshot(Clock::time_point now,
+                                 std::uint64_t* index = nullptr) const override;
+  std::uint64_t index() const override;
+  void raise_index(std::uint64_t at_least) override;
+  void set_change_listener(ChangeListener listener) override;
 
  private:
   using ExpiryList = std::list<Instance>;
@@ -48,6 +53,9 @@ class MemoryStore final : public Store {
   // Places `it` in expiry order; O(1) when it expires last, the common case.
   void reposition(ExpiryList::iterator it);
   void erase(std::unordered_map<std::string, Bucket>::iterator bucket, Bucket::iterator entry);
+  void tell(std::vector<Change>&& changes) const {
+    if (listener_ && !changes.empty()) listener_(std::move(changes));
+  }
   template <class Visit>
   void for_each_matching_bucket(const Glob& pattern, Visit&& visit) const;
 
@@ -59,6 +67,8 @@ class MemoryStore final : public Store {
   // into names_' nodes, which stay put while the entry lives (a rehash moves
   // no node), so a prefix scan needs no second hash lookup per name.
   std::map<std::string_view, const Bucket*> sorted_names_;
+  std::uint64_t index_ = 0;  // under mutex_
+  ChangeListener listener_;
 };
 
 }  // namespace gemstone::registry

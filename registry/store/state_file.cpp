@@ -87,7 +87,14 @@ std::optional<std::pair<Instance, double>> decode_entry(const rapidjson::Value& 
   if (check_service_name(*name) || check_host(*host) || !parse_service_url(*url)) {
     return std::nullopt;
   }
+  Meta meta;
+  if (auto m = entry.FindMember("meta"); m != entry.MemberEnd()) {
+    auto checked = meta_from_json(m->value);
+    if (!checked) return std::nullopt;
+    meta = std::move(checked).value();
+  }
   Instance instance;
+  instance.meta = std::move(meta);
   instance.name = std::move(*name);
   instance.host = normalize_host(*host);
   instance.port = static_cast<std::uint16_t>(port->value.GetInt());
@@ -99,7 +106,7 @@ std::optional<std::pair<Instance, double>> decode_entry(const rapidjson::Value& 
 
 Now Now::current() { return Now{Clock::now(), std::chrono::system_clock::now()}; }
 
-std::string encode(const std::vector<Instance>& instances, const Now& now) {
+std::string encode(const std::vector<Instance>& instances, const Now& now, std::uint64_t index) {
   const double wall = seconds_since_epoch(now.wall);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -111,6 +118,10 @@ std::string encode(const std::vector<Instance>& instances, const Now& now) {
   w.Int(kVersion);
   w.Key("saved_at");
   w.Double(wall);
+  if (index != 0) {
+    w.Key("index");
+    w.Uint64(index);
+  }
   w.Key("instances");
   w.StartArray();
   for (const Instance& i : instances) {
@@ -125,6 +136,15 @@ std::string encode(const std::vector<Instance>& instances, const Now& now) {
     w.String(i.url.data(), static_cast<rapidjson::SizeType>(i.url.size()));
     w.Key("expires_at");
     w.Double(wall + std::chrono::duration<double>(i.expires_at - now.steady).count());
+    if (!i.meta.empty()) {
+      w.Key("meta");
+      w.StartObject();
+      for (const auto& [key, value] : i.meta) {
+        w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+      }
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -159,6 +179,10 @@ Result<Loaded, std::string> decode(std::string_view text, const Now& now,
   const double wall = seconds_since_epoch(now.wall);
   const double max_seconds = std::chrono::duration<double>(max_remaining).count();
   Loaded loaded;
+  if (auto index = doc.FindMember("index");
+      index != doc.MemberEnd() && index->value.IsUint64()) {
+    loaded.index = index->value.GetUint64();
+  }
   loaded.instances.reserve(instances->value.Size());
   for (const auto& entry : instances->value.GetArray()) {
     auto decoded = decode_entry(entry);
@@ -224,8 +248,8 @@ Result<Loaded, LoadError> load(const std::string& path, const Now& now,
 }
 
 std::optional<std::string> save(const std::string& path, const std::vector<Instance>& instances,
-                                const Now& now) {
-  const std::string text = encode(instances, now);
+                                const Now& now, std::uint64_t index) {
+  const std::string text = encode(instances, now, index);
   // A fixed temporary name: one left behind by a crash is simply reused.
   const std::string temp = path + ".tmp";
   FileDescriptor fd(

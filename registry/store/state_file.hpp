@@ -6,11 +6,16 @@
 //
 // Format (JSON, versioned; times are seconds since the Unix epoch):
 //   {"format": "gemstone-registry-state", "version": 1, "saved_at": 1732531819.957,
+//    "index": 1732531819957001,
 //    "instances": [{"name": "svc", "host": "10.0.0.5", "port": 8080,
-//                   "url": "http://10.0.0.5:8080/api", "expires_at": 1732531909.957}]}
+//                   "url": "http://10.0.0.5:8080/api", "expires_at": 1732531909.957,
+//                   "meta": {"zone": "eu-1"}}]}
+// "index" (the store's change index) and "meta" are optional: files written
+// before they existed read as index 0 and no metadata.
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +41,12 @@ struct Loaded {
   std::vector<Instance> instances;  ///< live at `now`, expires_at on the steady clock
   std::size_t expired = 0;          ///< entries whose time ran out while we were down
   std::size_t invalid = 0;          ///< entries skipped because a field was missing or wrong
+  std::uint64_t index = 0;          ///< the change index when saved (0: not recorded)
 };
 
 /// The file's text for `instances` (expiry converted to wall-clock time).
-std::string encode(const std::vector<Instance>& instances, const Now& now);
+std::string encode(const std::vector<Instance>& instances, const Now& now,
+                   std::uint64_t index = 0);
 
 /// Parses a state file's text. A remaining lifetime longer than
 /// `max_remaining` (the TTL) is cut to it: a wall clock set back while we
@@ -68,6 +75,6 @@ Result<Loaded, LoadError> load(const std::string& path, const Now& now,
 /// any point leaves either the old file or the new one. Returns a one-line
 /// reason on failure, with `path` untouched.
 std::optional<std::string> save(const std::string& path, const std::vector<Instance>& instances,
-                                const Now& now);
+                                const Now& now, std::uint64_t index = 0);
 
 }  // namespace gemstone::registry::state_file

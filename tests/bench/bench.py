@@ -15,6 +15,8 @@ Sections (see README-section.md for what each measures):
   3. 100,000 instances expiring at once, under locate load.
   4. Google Benchmark micro-benchmarks (glob, store, JSON-RPC path).
   5. The gemstone CLI against a local service, next to curl.
+  6. watch_services: 10,000 parked watchers (memory, ping/locate p99 beside
+     a registry without them), change-to-wake latency over 1,000 watchers.
 The report is printed and appended to tests/bench/RESULTS.md.
 """
 
@@ -50,6 +52,10 @@ TARGET_EXPIRY_MAX_US = 50_000
 TARGET_RSS_KIB = 100 * 1024
 TARGET_CLI_RATIO = 1.5
 TARGET_CLI_RSS_KIB = 10 * 1024
+TARGET_WATCHERS = 10_000
+TARGET_WATCH_RSS_KIB = 150 * 1024
+TARGET_WATCH_P99_US = 5_000
+TARGET_WAKE_P99_MS = 100
 
 
 class Children:
@@ -812,6 +818,156 @@ def section_hostile_clients(args, tmp, report, verdicts):
                      "plain %d -> %d KiB" % (before["plain"]["VmRSS"], after["plain"]["VmRSS"])))
 
 
+def watch_request(pattern, index, timeout=300):
+    body = json.dumps({"jsonrpc": "2.0", "method": "watch_services", "id": 1,
+                       "params": {"pattern": pattern, "index": index, "timeout": timeout}})
+    return (("POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: %d\r\n\r\n" % len(body)) + body).encode()
+
+
+def whole_response(data):
+    """The JSON body when `data` holds a whole response, else None."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    m = re.search(rb"Content-Length: (\d+)", head, re.I)
+    if not m or len(body) < int(m.group(1)):
+        return None
+    return body[:int(m.group(1))]
+
+
+def watchers_parked(url, n):
+    return ("gemstone_registry_watchers %d\n" % n) in get(url.replace("/api", "/metrics"))
+
+
+def section_watch(args, tmp, report, verdicts):
+    """10,000 watch_services calls parked on one registry, each on its own
+    connection: the daemon's memory, ping and locate latency beside an
+    identical registry without watchers, and how long a change takes to reach
+    each of 1,000 watchers of its pattern."""
+    import selectors
+    hot_count, idle_count, rounds = 1000, TARGET_WATCHERS - 1000, 5
+    have = raise_fd_limit(TARGET_WATCHERS + 1024)
+    if have < TARGET_WATCHERS + 256:
+        idle_count = max(0, have - hot_count - 256)
+    plain = start_registry(args.build, tmp, ttl=3600)
+    watched = start_registry(args.build, tmp, ttl=3600)
+    plain.name, watched.name = "without watchers", "with watchers"
+    load(plain.url, 100)
+    load(watched.url, 100)
+    host, port = re.match(r"http://([^:/]+):(\d+)/api", watched.url).groups()
+    port = int(port)
+    _, body = post(watched.url, '{"jsonrpc":"2.0","method":"watch_services","params":{},"id":1}')
+    index = json.loads(body)["result"]["index"]
+    before = memory_kib(watched.proc.pid)
+    hot, idle = [], []
+    try:
+        log("watch: parking %d watchers, each on its own connection" % (hot_count + idle_count))
+        began = time.monotonic()
+        for i in range(hot_count + idle_count):
+            s = socket.create_connection((host, port), timeout=10)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(watch_request("hot.*" if i < hot_count else "idle.%d.*" % (i % 100), index))
+            (hot if i < hot_count else idle).append(s)
+        deadline = time.monotonic() + 60
+        while not watchers_parked(watched.url, hot_count + idle_count):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the watchers were not all parked within 60 s")
+            time.sleep(0.1)
+        parked_in = time.monotonic() - began
+        time.sleep(1.0)
+        held = memory_kib(watched.proc.pid)
+
+        rows = []
+        figures = {}
+        for label, mode in (("ping", "ping"), ("locate_service", "locate")):
+            log("watch: %s at 16 connections, with and without %d parked watchers"
+                % (label, hot_count + idle_count))
+            without, with_ = interleaved([plain, watched], mode, 100, 16, args)
+            figures[mode] = (without, with_)
+            rows.append([label, "%.0f" % without["rps"], ms(without["p50"]), ms(without["p99"]),
+                         "%.0f" % with_["rps"], ms(with_["p50"]), ms(with_["p99"]),
+                         "%d / %d" % (with_["timeouts"], with_["errors"])])
+
+        log("watch: change-to-wake latency over %d watchers of one pattern, %d rounds" % (hot_count, rounds))
+        sel = selectors.DefaultSelector()
+        for s in hot:
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ)
+        wakes = []
+        for r in range(rounds):
+            deadline = time.monotonic() + 30
+            while not watchers_parked(watched.url, hot_count + idle_count):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the hot watchers were not parked again within 30 s")
+                time.sleep(0.05)
+            buffers = {s: b"" for s in hot}
+            done = {}
+            t0 = time.monotonic()
+            post(watched.url, '{"jsonrpc":"2.0","method":"ping","params":{"name":"hot.%d","host":"127.0.0.1",'
+                              '"port":%d},"id":1}' % (r, 20000 + r))
+            while len(done) < hot_count and time.monotonic() < t0 + 10:
+                for key, _ in sel.select(timeout=1.0):
+                    s = key.fileobj
+                    if s in done:
+                        continue
+                    try:
+                        chunk = s.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    buffers[s] += chunk
+                    answer = whole_response(buffers[s])
+                    if answer is not None:
+                        done[s] = (time.monotonic() - t0, json.loads(answer)["result"]["index"])
+            if len(done) < hot_count:
+                raise RuntimeError("only %d of %d watchers woke within 10 s" % (len(done), hot_count))
+            wakes.extend(t for t, _ in done.values())
+            for s, (_, new_index) in done.items():
+                s.sendall(watch_request("hot.*", new_index))
+        sel.close()
+    finally:
+        for s in hot + idle:
+            try:
+                s.close()
+            except OSError:
+                pass
+    children.stop(plain.proc)
+    children.stop(watched.proc)
+    wakes.sort()
+    wake_p50 = wakes[len(wakes) // 2] * 1000.0
+    wake_p99 = wakes[int(len(wakes) * 0.99) - 1] * 1000.0
+    wake_max = wakes[-1] * 1000.0
+    total = hot_count + idle_count
+    report.append("### 6. watch_services: %d parked watchers\n" % total)
+    report.append("%d watch_services calls parked on one registry, each on its own keep-alive connection "
+                  "(%d on `hot.*`, the rest on 100 `idle.N.*` patterns), parked in %.1f s. Two registries "
+                  "with 100 instances each, one holding the watchers, measured in interleaved wrk rounds "
+                  "(-t1, 16 connections, %d s).\n" % (total, hot_count, parked_in, args.duration))
+    report.append(table(["registry", "VmRSS", "VmHWM", "threads"],
+                        [["before the watchers", "%d KiB" % before["VmRSS"], "%d KiB" % before["VmHWM"],
+                          before["Threads"]],
+                         ["%d watchers parked" % total, "%d KiB" % held["VmRSS"], "%d KiB" % held["VmHWM"],
+                          held["Threads"]]]))
+    report.append("")
+    report.append(table(["load", "req/s without", "p50", "p99", "req/s with watchers", "p50", "p99",
+                         "timeouts / errors"], rows))
+    report.append("")
+    report.append("Change to wake: one ping of `hot.N` answers all %d `hot.*` watchers; time from sending the "
+                  "ping to each whole answer read by a Python epoll client (its own cost included), %d rounds: "
+                  "p50 %.2f ms, p99 %.2f ms, max %.2f ms.\n" % (hot_count, rounds, wake_p50, wake_p99, wake_max))
+    log("watch: %d watchers, VmRSS %d KiB; wake p99 %.2f ms" % (total, held["VmRSS"], wake_p99))
+    verdicts.append(("%d parked watchers cost under %d MiB resident" % (total, TARGET_WATCH_RSS_KIB // 1024),
+                     total >= TARGET_WATCHERS and held["VmRSS"] < TARGET_WATCH_RSS_KIB,
+                     "%d watchers, VmRSS %d KiB" % (total, held["VmRSS"])))
+    for mode in ("ping", "locate"):
+        without, with_ = figures[mode]
+        verdicts.append(("with %d watchers, %s p99 at 16 connections < %d ms" % (total, mode, TARGET_WATCH_P99_US // 1000),
+                         with_["p99"] < TARGET_WATCH_P99_US and with_["timeouts"] + with_["errors"] == 0,
+                         "%s ms (without: %s ms)" % (ms(with_["p99"]), ms(without["p99"]))))
+    verdicts.append(("a change reaches each of %d watchers within %d ms (p99)" % (hot_count, TARGET_WAKE_P99_MS),
+                     wake_p99 < TARGET_WAKE_P99_MS, "p99 %.2f ms, max %.2f ms" % (wake_p99, wake_max)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
@@ -825,7 +981,7 @@ def main():
     parser.add_argument("--registry", help="measure this gemstone-registry binary instead of the build's")
     parser.add_argument("--baseline", help="another gemstone-registry binary measured side by side in the "
                         "HTTP section (e.g. the last release), in the same interleaved rounds")
-    parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "micro", "cli"],
+    parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "watch", "micro", "cli"],
                         action="append", help="run only these sections (repeatable)")
     args = parser.parse_args()
     if args.quick:
@@ -845,7 +1001,8 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="gemstone-bench.") as tmp:
             sections = [("http", section_http), ("100k", section_100k), ("expiry", section_expiry),
-                        ("slow", section_slow_clients), ("hostile", section_hostile_clients)]
+                        ("slow", section_slow_clients), ("hostile", section_hostile_clients),
+                        ("watch", section_watch)]
             if not args.skip_micro:
                 sections.append(("micro", lambda a, _tmp, r, _v: section_micro(a, r)))
             if not args.skip_cli:

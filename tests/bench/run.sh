@@ -2,13 +2,15 @@
 # The registry benchmark, in one command (see tests/bench/README-section.md):
 #
 #   tests/bench/run.sh [--quick] [--duration S] [--no-results] [--skip-micro] [--skip-cli]
-#                      [--baseline OTHER-gemstone-registry] [--only http|100k|expiry|slow|hostile|micro|cli]...
+#                      [--baseline OTHER-gemstone-registry]
+#                      [--only http|100k|expiry|slow|hostile|watch|micro|cli]...
 #
 # Installs what is missing (Debian 12: wrk, nginx, libbenchmark-dev, the
 # build dependencies), builds Release binaries in ./build-bench (override
 # with BENCH_BUILD_DIR), then runs tests/bench/bench.py: nginx, the registry
 # and stock cpp-httplib side by side under the same wrk load, 100,000
-# instances, mass expiry, micro-benchmarks, and the CLI next to curl. Prints
+# instances, mass expiry, 10,000 parked watchers, micro-benchmarks, and the
+# CLI next to curl. Prints
 # the report and appends it to tests/bench/RESULTS.md. Loopback only; every
 # run is bounded; every process it starts is stopped when it ends.
 set -euo pipefail

@@ -9,6 +9,10 @@
 // Invariants checked beyond "no crash, no sanitizer report": every answer
 // is valid JSON (an object or a batch array), and an empty answer only
 // comes for notifications.
+//
+// A watch hub is attached, so every change goes through its ring and
+// filters; calls go through handle(), which never parks, so a
+// watch_services call answers at once and no input can hang the fuzzer.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "gemstone/jsonrpc/json.hpp"
 #include "registry/store/memory_store.hpp"
 #include "registry/api/registry_methods.hpp"
+#include "registry/api/watch_hub.hpp"
 #include "registry/daemon/config.hpp"
 #include "registry/daemon/options_from_config.hpp"
 #include "registry/http/request_parser.hpp"
@@ -28,6 +33,7 @@ namespace {
 
 struct Registry {
   gemstone::registry::MemoryStore store{1000};
+  gemstone::registry::WatchHub hub{store, 100};
   gemstone::jsonrpc::Dispatcher dispatcher;
   gemstone::registry::Clock::time_point now = gemstone::registry::Clock::now();
 
@@ -36,7 +42,8 @@ struct Registry {
     config.ttl = 0.5;
     auto options = gemstone::registry::methods_options_from(config, 8000);
     options.now = [this] { return now; };
-    gemstone::registry::add_registry_methods(dispatcher, store, options);
+    hub.attach();
+    gemstone::registry::add_registry_methods(dispatcher, store, options, {}, &hub);
   }
 };
 

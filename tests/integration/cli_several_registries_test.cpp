@@ -85,6 +85,35 @@ TEST(RegisterInSeveralRegistries, ReachesEveryRegistryAndUnregistersFromAllOnSig
   }
 }
 
+TEST(RegisterInSeveralRegistries, MetadataReachesEveryRegistry) {
+  RegistryProcess a, b;
+  auto sidecar = start_register({a.api_url(), b.api_url()},
+                                {"--every", "0.2", "--meta", "zone=eu-1", "meta.car", "127.0.0.1", "9999"});
+  auto zoned = [](RegistryProcess& r) {
+    auto doc = r.call("locate_service", R"({"name":"meta.*","meta":{"zone":"eu-1"}})");
+    return doc["result"].IsArray() && doc["result"].Size() == 1 &&
+           std::string(doc["result"][0]["meta"]["zone"].GetString()) == "eu-1";
+  };
+  EXPECT_TRUE(eventually([&] { return zoned(a) && zoned(b); })) << sidecar->err();
+  EXPECT_EQ(stop_and_wait(*sidecar), 0) << sidecar->err();
+}
+
+TEST(LocateInSeveralRegistries, MetadataFilterMovesOnFromARegistryWithNoMatch) {
+  RegistryProcess a, b;
+  a.call("ping", R"({"name":"api.x","host":"127.0.0.1","port":1,"meta":{"zone":"us"}})");
+  b.call("ping", R"({"name":"api.x","host":"127.0.0.1","port":2,"meta":{"zone":"eu"}})");
+  auto located = run_gemstone(with_registries({"locate", "--json", "--compact", "--meta", "zone=eu", "api.*"},
+                                              {a.api_url(), b.api_url()}));
+  EXPECT_EQ(located.status, 0) << located.err;
+  EXPECT_TRUE(contains(located.out, "\"port\":2")) << located.out;
+  EXPECT_FALSE(contains(located.out, "\"port\":1")) << located.out;
+  auto all = run_gemstone(with_registries({"locate", "--all", "--json", "--compact", "--meta", "zone=us", "api.*"},
+                                          {a.api_url(), b.api_url()}));
+  EXPECT_EQ(all.status, 0) << all.err;
+  EXPECT_TRUE(contains(all.out, "\"port\":1")) << all.out;
+  EXPECT_FALSE(contains(all.out, "\"port\":2")) << all.out;
+}
+
 TEST(RegisterInSeveralRegistries, GemstoneRegistryEnvironmentGivesSeveral) {
   RegistryProcess a, b;
   ProcessOptions options;

@@ -183,6 +183,7 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"state_file", {"/var/lib/x/state.json", "\"/var/lib/x/state.json\""}},
       {"state_save_interval", {"0.5", "0.5"}},
       {"max_instances", {"5", "5"}},
+      {"max_watchers", {"7", "7"}},
       {"max_name_length", {"40", "40"}},
       {"max_host_length", {"60", "60"}},
       {"max_header_bytes", {"4096", "4096"}},

@@ -769,5 +769,73 @@ TEST_F(DispatcherGuardTest, NoGuardAllowsEverything) {
   EXPECT_EQ(runs_, 1);
 }
 
+// A method that parks when it may, and answers at once otherwise.
+Method waiting_method(Responder* kept) {
+  Method m{"wait", {}, 0, "waits", {}, Scope::kRead};
+  m.deferred = [kept](const Params&, Allocator&, const Park& park) -> std::optional<MethodResult> {
+    if (!park) return MethodResult(Value("now"));
+    *kept = park();
+    return std::nullopt;
+  };
+  return m;
+}
+
+TEST(DispatcherDeferredTest, ASingleCallParksAndIsAnsweredLater) {
+  Dispatcher dispatcher;
+  Responder kept;
+  dispatcher.add(waiting_method(&kept));
+  std::string delivered;
+  int parks = 0;
+  auto answer = dispatcher.handle_async(R"({"jsonrpc":"2.0","method":"wait","id":"x7"})", {}, [&] {
+    ++parks;
+    return Dispatcher::Parked{[&](std::string body) { delivered = std::move(body); },
+                              [] { return false; }};
+  });
+  EXPECT_FALSE(answer.has_value());
+  EXPECT_EQ(parks, 1);
+  ASSERT_TRUE(kept);
+  EXPECT_FALSE(kept.abandoned());
+  kept.result_json(R"({"index":5})");
+  kept.result_json(R"({"index":6})");  // only the first answer counts
+  auto doc = parse(delivered);
+  EXPECT_EQ(doc["result"]["index"].GetInt(), 5);
+  EXPECT_STREQ(doc["id"].GetString(), "x7");
+  EXPECT_TRUE(doc["error"].IsNull());
+}
+
+TEST(DispatcherDeferredTest, BatchesNotificationsAndHandleAnswerAtOnce) {
+  Dispatcher dispatcher;
+  Responder kept;
+  dispatcher.add(waiting_method(&kept));
+  auto never = [] () -> Dispatcher::Parked {
+    ADD_FAILURE() << "parked";
+    return {};
+  };
+  auto batch = dispatcher.handle_async(R"([{"jsonrpc":"2.0","method":"wait","id":1}])", {}, never);
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_STREQ(parse(*batch)[0]["result"].GetString(), "now");
+  auto notification = dispatcher.handle_async(R"({"jsonrpc":"2.0","method":"wait"})", {}, never);
+  ASSERT_TRUE(notification.has_value());
+  EXPECT_TRUE(notification->empty());
+  EXPECT_STREQ(parse(dispatcher.handle(R"({"jsonrpc":"2.0","method":"wait","id":1})"))["result"].GetString(),
+               "now");
+}
+
+TEST(DispatcherDeferredTest, AParkedErrorKeepsTheNumericIdAsSent) {
+  Dispatcher dispatcher(DispatcherOptions{ResponseStyle::kStrict});
+  Responder kept;
+  dispatcher.add(waiting_method(&kept));
+  std::string delivered;
+  auto answer = dispatcher.handle_async(R"({"jsonrpc":"2.0","method":"wait","id":12345678901234567890})", {},
+                                        [&] {
+                                          return Dispatcher::Parked{
+                                              [&](std::string body) { delivered = std::move(body); }, {}};
+                                        });
+  EXPECT_FALSE(answer.has_value());
+  kept.error(Error{-32004, "Too many watchers", {}});
+  EXPECT_NE(delivered.find(R"("id":12345678901234567890)"), std::string::npos) << delivered;
+  EXPECT_EQ(delivered.find("result"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gemstone::jsonrpc

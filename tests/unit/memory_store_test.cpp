@@ -23,7 +23,7 @@ const Clock::time_point kT0 = Clock::time_point{} + std::chrono::hours(1000);
 Instance make(std::string name, std::string host, std::uint16_t port, Clock::time_point expires_at,
               std::string url = {}) {
   if (url.empty()) url = "http://" + host + ":" + std::to_string(port) + "/api";
-  return Instance{std::move(name), std::move(host), port, std::move(url), expires_at};
+  return Instance{std::move(name), std::move(host), port, std::move(url), expires_at, {}};
 }
 
 std::vector<Instance> locate(const Store& store, std::string_view pattern, Clock::time_point now) {
@@ -420,6 +420,74 @@ TEST(MemoryStoreConcurrencyTest, ParallelOperationsLeaveAConsistentStore) {
   std::size_t listed = 0;
   for (const auto& s : store.list(Glob("*"), now)) listed += s.instances;
   EXPECT_EQ(listed, kLive);
+}
+
+// What the store tells its listener, collected.
+struct Recorder {
+  std::vector<Change> changes;
+  ChangeListener listener() {
+    return [this](std::vector<Change>&& batch) {
+      for (Change& c : batch) changes.push_back(std::move(c));
+    };
+  }
+};
+
+TEST(MemoryStoreChangesTest, EveryChangeTakesTheNextIndexAndRenewalsNone) {
+  MemoryStore store;
+  store.raise_index(100);
+  Recorder seen;
+  store.set_change_listener(seen.listener());
+  ASSERT_TRUE(store.ping(make("svc", "h", 1, kT0 + seconds(10)), kT0).ok());
+  ASSERT_TRUE(store.ping(make("svc", "h", 1, kT0 + seconds(20)), kT0).ok());  // renewal
+  Instance moved = make("svc", "h", 1, kT0 + seconds(20), "http://h:1/v2");
+  ASSERT_TRUE(store.ping(moved, kT0).ok());
+  Instance tagged = moved;
+  tagged.meta = {{"zone", "eu-1"}};
+  ASSERT_TRUE(store.ping(tagged, kT0).ok());
+  EXPECT_TRUE(store.unregister("svc", "h", 1, kT0));
+
+  ASSERT_EQ(seen.changes.size(), 4u);
+  EXPECT_EQ(seen.changes[0].kind, ChangeKind::kAdded);
+  EXPECT_EQ(seen.changes[1].kind, ChangeKind::kUpdated);
+  EXPECT_EQ(seen.changes[1].before->url, "http://h:1/api");
+  EXPECT_EQ(seen.changes[1].after->url, "http://h:1/v2");
+  EXPECT_EQ(seen.changes[2].kind, ChangeKind::kUpdated);
+  EXPECT_EQ(seen.changes[2].after->meta, (Meta{{"zone", "eu-1"}}));
+  EXPECT_EQ(seen.changes[3].kind, ChangeKind::kRemoved);
+  EXPECT_EQ(seen.changes[3].reason, RemovalReason::kUnregistered);
+  for (std::size_t i = 0; i < seen.changes.size(); ++i) EXPECT_EQ(seen.changes[i].index, 101 + i);
+  EXPECT_EQ(store.index(), 104u);
+}
+
+TEST(MemoryStoreChangesTest, ExpiryIsARemovalAndARevivalAnAddition) {
+  MemoryStore store;
+  Recorder seen;
+  store.set_change_listener(seen.listener());
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(10)), kT0).ok());
+  ASSERT_TRUE(store.ping(make("b", "h", 1, kT0 + seconds(10)), kT0).ok());
+  // a expired but not swept: its ping brings it back, an addition.
+  ASSERT_TRUE(store.ping(make("a", "h", 1, kT0 + seconds(30)), kT0 + seconds(11)).ok());
+  EXPECT_EQ(store.expire(kT0 + seconds(11), 100), 1u);
+  ASSERT_EQ(seen.changes.size(), 4u);
+  EXPECT_EQ(seen.changes[2].kind, ChangeKind::kAdded);
+  EXPECT_EQ(seen.changes[3].kind, ChangeKind::kRemoved);
+  EXPECT_EQ(seen.changes[3].reason, RemovalReason::kExpired);
+  EXPECT_EQ(seen.changes[3].before->name, "b");
+  // Unregistering what already expired changes nothing anyone could see.
+  ASSERT_TRUE(store.ping(make("c", "h", 1, kT0 + seconds(10)), kT0).ok());
+  EXPECT_FALSE(store.unregister("c", "h", 1, kT0 + seconds(12)));
+  EXPECT_EQ(seen.changes.size(), 5u);
+}
+
+TEST(MemoryStoreChangesTest, TheIndexNeverGoesBack) {
+  MemoryStore store;
+  store.raise_index(50);
+  store.raise_index(10);
+  EXPECT_EQ(store.index(), 50u);
+  std::uint64_t at = 0;
+  store.snapshot(kT0, &at);
+  EXPECT_EQ(at, 50u);
+  EXPECT_EQ(store.locate(Glob("*"), kT0, [](const Instance&) {}), 50u);
 }
 
 }  // namespace

@@ -516,7 +516,7 @@ TEST_F(MethodsTest, GetServiceSpecsDescribesTheRegistry) {
     EXPECT_GT(m.value.GetStringLength(), 0u) << m.name.GetString() << " has no description";
   }
   EXPECT_EQ(names, (std::set<std::string>{"ping", "locate_service", "unregister", "list_services",
-                                          "get_service_specs"}));
+                                          "watch_services", "get_service_specs"}));
 }
 
 TEST_F(MethodsTest, SpecsSayWhatLocateAnswersAndWhereInstancesLive) {

@@ -29,7 +29,7 @@ Now later(const Now& from, Clock::duration steady_gap,
 Instance make(std::string name, std::string host, std::uint16_t port,
               Clock::time_point expires_at) {
   std::string url = "http://" + host + ":" + std::to_string(port) + "/api";
-  return Instance{std::move(name), std::move(host), port, std::move(url), expires_at};
+  return Instance{std::move(name), std::move(host), port, std::move(url), expires_at, {}};
 }
 
 double remaining_seconds(const Instance& i, const Now& now) {
@@ -196,6 +196,38 @@ TEST(StateFileTest, LoadTellsMissingFromUnreadableFromCorrupt) {
   EXPECT_EQ(corrupt.error().kind, LoadFailure::kCorrupt);
   EXPECT_NE(corrupt.error().message.find(path), std::string::npos) << corrupt.error().message;
   std::remove(path.c_str());
+}
+
+TEST(StateFileTest, RoundTripKeepsMetaAndTheIndex) {
+  Instance tagged = make("svc", "h1", 1, kSaved.steady + 50s);
+  tagged.meta = {{"version", "2.3"}, {"zone", "eu-1"}};
+  const std::string text = encode({tagged, make("plain", "h2", 2, kSaved.steady + 50s)}, kSaved,
+                                  1732531819957001);
+  auto loaded = decode(text, kSaved, kTtl);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_EQ(loaded.value().index, 1732531819957001u);
+  ASSERT_EQ(loaded.value().instances.size(), 2u);
+  EXPECT_EQ(loaded.value().instances[0].meta, tagged.meta);
+  EXPECT_TRUE(loaded.value().instances[1].meta.empty());
+}
+
+TEST(StateFileTest, AFileWithoutIndexOrMetaStillReads) {
+  const std::string text = R"({"format":"gemstone-registry-state","version":1,"saved_at":0,
+    "instances":[{"name":"svc","host":"h","port":1,"url":"http://h:1/api","expires_at":1e12}]})";
+  auto loaded = decode(text, kSaved, kTtl);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_EQ(loaded.value().index, 0u);
+  ASSERT_EQ(loaded.value().instances.size(), 1u);
+  EXPECT_TRUE(loaded.value().instances[0].meta.empty());
+}
+
+TEST(StateFileTest, AnEntryWithBadMetaIsSkipped) {
+  const std::string text = R"({"format":"gemstone-registry-state","version":1,"saved_at":0,
+    "instances":[{"name":"svc","host":"h","port":1,"url":"http://h:1/api","expires_at":1e12,
+                  "meta":{"bad key":"x"}}]})";
+  auto loaded = decode(text, kSaved, kTtl);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.value().invalid, 1u);
 }
 
 }  // namespace

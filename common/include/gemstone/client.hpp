@@ -10,5 +10,6 @@
 #include "gemstone/deadline.hpp"
 #include "gemstone/registrar.hpp"
 #include "gemstone/registry_client.hpp"
+#include "gemstone/registry_watch.hpp"
 #include "gemstone/remote_service.hpp"
 #include "gemstone/version.hpp"

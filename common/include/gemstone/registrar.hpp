@@ -42,12 +42,19 @@ struct Registration {
   std::string host;
   int port = 0;
   std::string url;  ///< when not empty, pinged as ping(name, url)
+  /// Sent with every ping (each ping's metadata replaces what the registry
+  /// held); empty: the ping the original gemstone registry understands too.
+  InstanceMeta meta;
 
   static Registration at(std::string name, std::string host, int port) {
-    return {std::move(name), std::move(host), port, {}};
+    return {std::move(name), std::move(host), port, {}, {}};
   }
   static Registration by_url(std::string name, std::string url) {
-    return {std::move(name), {}, 0, std::move(url)};
+    return {std::move(name), {}, 0, std::move(url), {}};
+  }
+  Registration with_meta(InstanceMeta m) && {
+    meta = std::move(m);
+    return std::move(*this);
   }
 };
 

@@ -19,7 +19,9 @@
 //   if (calc) auto sum = calc.value().call("add", gemstone::CallParams::positional().add(1).add(2));
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -34,6 +36,9 @@
 
 namespace gemstone {
 
+/// Metadata an instance carries (zone, version, weight, ...): string pairs.
+using InstanceMeta = std::map<std::string, std::string>;
+
 /// One live instance of a service, as the registry reports it. (The
 /// original gemstone registry reported bare URLs: then only url, host and
 /// port are known.)
@@ -43,6 +48,27 @@ struct Instance {
   int port = 0;
   std::string url;          ///< the registry's "url", else http://host:port/api
   double expires_in = 0.0;  ///< seconds until it expires unless pinged again (0: unknown)
+  InstanceMeta meta;        ///< empty when none (or the registry does not keep any)
+};
+
+/// One change the registry listed in a watch answer.
+struct WatchChange {
+  std::uint64_t index = 0;
+  std::string event;  ///< "added", "updated" or "removed"
+  std::string name;
+  std::string host;
+  int port = 0;
+  std::string reason;  ///< for "removed": "expired" or "unregistered"
+};
+
+/// What watch_services answered: the instances matching the watch now, and
+/// the index to pass to the next watch.
+struct WatchResult {
+  std::uint64_t index = 0;
+  std::vector<Instance> instances;
+  /// The changes since the index asked with, oldest first, when the registry
+  /// still knew them all (often empty: then only the instances tell).
+  std::vector<WatchChange> changes;
 };
 
 /// What one registry answered to locate_service: its instances, or why it
@@ -124,6 +150,30 @@ class RegistryClient {
   Result<RemoteService, ClientError> connect(std::string_view pattern, ClientOptions service_options,
                                              std::optional<Deadline> deadline = std::nullopt);
 
+  // ---- Metadata and watching for changes ----
+
+  /// ping() that also sets the instance's metadata (replacing what the
+  /// registry held; a ping without it stores none).
+  Result<Instance, ClientError> ping(std::string_view name, std::string_view host, int port,
+                                     const InstanceMeta& meta,
+                                     std::optional<Deadline> deadline = std::nullopt);
+  /// ping_url() that also sets the instance's metadata.
+  Result<Instance, ClientError> ping_url(std::string_view name, std::string_view url,
+                                         const InstanceMeta& meta,
+                                         std::optional<Deadline> deadline = std::nullopt);
+  /// locate() keeping only the instances whose metadata holds every pair of `filter`.
+  Result<std::vector<Instance>, ClientError> locate_matching(
+      std::string_view pattern, const InstanceMeta& filter,
+      std::optional<Deadline> deadline = std::nullopt);
+  /// Waits until an instance matching `pattern` (and `filter`) changes
+  /// after `index`, or `timeout` passes (the registry caps it at 300 s),
+  /// then returns the matching instances and the index to pass next time.
+  /// Index 0 answers at once. Looping watch(pattern, result.index) sees
+  /// every state and costs the registry nothing while nothing changes.
+  Result<WatchResult, ClientError> watch(std::string_view pattern, std::uint64_t index,
+                                         std::chrono::duration<double> timeout = std::chrono::seconds(30),
+                                         const InstanceMeta& filter = {});
+
   /// Called with each failure that was skipped over (a registry that did
   /// not answer, an instance that could not be connected to), e.g. to
   /// report it. Not called for the failure that is finally returned.
@@ -140,6 +190,12 @@ class RegistryClient {
  private:
   RegistryClient(std::vector<RemoteService> registries, ClientOptions options);
   CallResult call(std::string_view method, const CallParams& params, const Deadline& deadline);
+  // locate_service(params) asked of the registries in turn, as locate() says;
+  // instances that do not hold every pair of `filter` are left out.
+  Result<std::vector<Instance>, ClientError> locate_walking(const CallParams& params,
+                                                            std::string_view pattern,
+                                                            const InstanceMeta& filter,
+                                                            std::optional<Deadline> deadline);
   // ping and unregister in either form: (name, host, port) or (name, url).
   Result<Instance, ClientError> ping_with(const CallParams& params, const std::optional<Deadline>& deadline);
   Result<bool, ClientError> unregister_with(const CallParams& params,

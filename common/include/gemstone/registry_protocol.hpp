@@ -19,14 +19,16 @@ inline constexpr std::string_view kLocateService = "locate_service";
 inline constexpr std::string_view kUnregister = "unregister";
 inline constexpr std::string_view kListServices = "list_services";
 inline constexpr std::string_view kGetServiceSpecs = "get_service_specs";
+inline constexpr std::string_view kWatchServices = "watch_services";
 
 /// Every method the registry serves, in the order get_service_specs lists them.
-inline constexpr std::array<std::string_view, 5> kMethods = {
-    kPing, kLocateService, kUnregister, kListServices, kGetServiceSpecs};
+inline constexpr std::array<std::string_view, 6> kMethods = {
+    kPing, kLocateService, kUnregister, kListServices, kWatchServices, kGetServiceSpecs};
 
 // The registry's own errors (-32000..-32099).
 inline constexpr int kAccessDenied = -32001;
 inline constexpr int kRegistryFull = -32002;
+inline constexpr int kTooManyWatchers = -32004;
 
 inline jsonrpc::Error access_denied() { return {kAccessDenied, "Access denied", {}}; }
 inline jsonrpc::Error registry_full() { return {kRegistryFull, "Registry full", {}}; }

@@ -9,9 +9,13 @@
 namespace gemstone {
 namespace {
 
+// Without metadata, the ping the original gemstone registry understands too.
 Result<Instance, ClientError> ping_one(RegistryClient& registry, const Registration& r) {
-  if (!r.url.empty()) return registry.ping_url(r.name, r.url);
-  return registry.ping(r.name, r.host, r.port);
+  if (!r.url.empty()) {
+    return r.meta.empty() ? registry.ping_url(r.name, r.url) : registry.ping_url(r.name, r.url, r.meta);
+  }
+  return r.meta.empty() ? registry.ping(r.name, r.host, r.port)
+                        : registry.ping(r.name, r.host, r.port, r.meta);
 }
 
 Result<bool, ClientError> unregister_one(RegistryClient& registry, const Registration& r) {

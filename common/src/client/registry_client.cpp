@@ -5,6 +5,7 @@
 #include <tuple>
 #include <utility>
 
+#include "instance_json.hpp"  // private to the library
 #include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/url.hpp"
 
@@ -50,6 +51,13 @@ Result<Instance, std::string> instance_from(const rapidjson::Value& v) {
   if (expires != v.MemberEnd() && expires->value.IsNumber()) {
     instance.expires_in = expires->value.GetDouble();
   }
+  if (const auto meta = v.FindMember("meta"); meta != v.MemberEnd() && meta->value.IsObject()) {
+    for (const auto& pair : meta->value.GetObject()) {
+      if (!pair.value.IsString()) continue;
+      instance.meta.emplace(std::string(pair.name.GetString(), pair.name.GetStringLength()),
+                            std::string(pair.value.GetString(), pair.value.GetStringLength()));
+    }
+  }
   return instance;
 }
 
@@ -89,6 +97,13 @@ Result<std::vector<Instance>, ClientError> instances_in(const rapidjson::Value& 
     out.push_back(std::move(instance).value());
   }
   return out;
+}
+
+bool holds_all(const InstanceMeta& meta, const InstanceMeta& filter) {
+  return std::all_of(filter.begin(), filter.end(), [&meta](const auto& pair) {
+    auto it = meta.find(pair.first);
+    return it != meta.end() && it->second == pair.second;
+  });
 }
 
 Result<std::vector<Instance>, ClientError> locate_in(RemoteService& registry, const CallParams& params,
@@ -218,8 +233,13 @@ CallResult RegistryClient::call_for_array(std::string_view method, const CallPar
 
 Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_view pattern,
                                                                   std::optional<Deadline> deadline) {
+  return locate_walking(CallParams::named().add("name", pattern), pattern, {}, deadline);
+}
+
+Result<std::vector<Instance>, ClientError> RegistryClient::locate_walking(
+    const CallParams& params, std::string_view pattern, const InstanceMeta& filter,
+    std::optional<Deadline> deadline) {
   const Deadline until = deadline_or_default(deadline);
-  const CallParams params = CallParams::named().add("name", pattern);
   std::vector<ClientError> failures;
   std::optional<ClientError> skipped;           // reported once the next one is tried
   std::optional<std::size_t> first_empty;       // the first registry that had no match
@@ -239,6 +259,15 @@ Result<std::vector<Instance>, ClientError> RegistryClient::locate(std::string_vi
       failures.push_back(found.error());
       skipped = std::move(found).error();
       continue;
+    }
+    // A registry that ignores the filter (an older one) must not widen it.
+    if (!filter.empty()) {
+      auto& instances = found.value();
+      instances.erase(std::remove_if(instances.begin(), instances.end(),
+                                     [&filter](const Instance& instance) {
+                                       return !holds_all(instance.meta, filter);
+                                     }),
+                      instances.end());
     }
     if (!found.value().empty()) return found;
     if (!first_empty) first_empty = i;
@@ -324,5 +353,9 @@ Result<RemoteService, ClientError> RegistryClient::connect(std::string_view patt
   }
   return combined(std::move(failures));
 }
+
+namespace client_detail {
+Result<Instance, std::string> instance_from_json(const rapidjson::Value& v) { return instance_from(v); }
+}  // namespace client_detail
 
 }  // namespace gemstone

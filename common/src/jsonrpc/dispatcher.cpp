@@ -1,5 +1,6 @@
 #include "gemstone/jsonrpc/dispatcher.hpp"
 
+#include <atomic>
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -129,7 +130,78 @@ void Dispatcher::observe(std::string_view method, int code) const {
   if (observer_) observer_(CallRecord{method, code});
 }
 
+struct Responder::State {
+  std::string id;  // as JSON text
+  ResponseStyle style = ResponseStyle::kGemstone;
+  std::size_t max_bytes = 0;
+  std::string method;
+  std::function<void(const CallRecord&)> observer;
+  std::function<void(std::string)> deliver;
+  std::function<bool()> abandoned;
+  std::atomic<bool> done{false};
+};
+
+bool Responder::abandoned() const { return state_ && state_->abandoned && state_->abandoned(); }
+
+void Responder::result_json(std::string_view json) const {
+  if (!state_ || state_->done.exchange(true)) return;
+  std::string body;
+  body.reserve(json.size() + state_->id.size() + 48);
+  body.append("{\"jsonrpc\":\"2.0\",\"result\":").append(json);
+  if (state_->style == ResponseStyle::kGemstone) body.append(",\"error\":null");
+  body.append(",\"id\":").append(state_->id).append("}");
+  if (state_->max_bytes != 0 && body.size() > state_->max_bytes) {
+    state_->done = false;
+    return error(Error{kResponseTooLarge, "Response too large",
+                       "{\"limit\":" + std::to_string(state_->max_bytes) + "}"});
+  }
+  if (state_->observer) state_->observer(CallRecord{state_->method, 0});
+  state_->deliver(std::move(body));
+}
+
+void Responder::error(const Error& error) const {
+  if (!state_ || state_->done.exchange(true)) return;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
+  json.StartObject();
+  json.Key("jsonrpc");
+  json.String("2.0", 3);
+  if (state_->style == ResponseStyle::kGemstone) {
+    json.Key("result");
+    json.Null();
+  }
+  json.Key("error");
+  json.StartObject();
+  json.Key("code");
+  json.Int(error.code);
+  json.Key("message");
+  json.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
+  if (!error.data.empty()) {
+    json.Key("data");
+    json.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
+  }
+  json.EndObject();
+  json.Key("id");
+  json.RawValue(state_->id.data(), state_->id.size(), rapidjson::kStringType);
+  json.EndObject();
+  if (state_->observer) state_->observer(CallRecord{state_->method, error.code});
+  state_->deliver(std::string(buffer.GetString(), buffer.GetSize()));
+}
+
 std::string Dispatcher::handle(std::string_view body, const Guard& guard) const {
+  return handle_body(body, guard, nullptr, nullptr);
+}
+
+std::optional<std::string> Dispatcher::handle_async(std::string_view body, const Guard& guard,
+                                                    const Parker& park) const {
+  bool parked = false;
+  std::string out = handle_body(body, guard, park ? &park : nullptr, &parked);
+  if (parked) return std::nullopt;
+  return out;
+}
+
+std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, const Parker* park,
+                                    bool* parked) const {
   Writer out(options_.style, options_.max_response_bytes);
   auto parsed = parse_request_body(body, options_.max_depth);
   if (!parsed.ok()) {
@@ -160,7 +232,8 @@ std::string Dispatcher::handle(std::string_view body, const Guard& guard) const 
     for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) handle_one(doc[i], id_text(i), guard, out);
     out.end_batch();
   } else {
-    handle_one(doc, id_text(0), guard, out);
+    handle_one(doc, id_text(0), guard, out, park, parked);
+    if (parked != nullptr && *parked) return std::string();
   }
   return out.count() == 0 ? std::string() : out.take();
 }
@@ -180,7 +253,8 @@ bool valid_id(const rapidjson::Value& id) {
 }  // namespace
 
 void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id_text,
-                            const Guard& guard, Writer& out) const {
+                            const Guard& guard, Writer& out, const Parker* park,
+                            bool* parked) const {
   if (!request.IsObject()) {
     out.error(Error::invalid_request("a request must be an object"), nullptr);
     observe({}, kInvalidRequest);
@@ -247,7 +321,43 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
   alignas(8) char first_chunk[4096];
   Allocator scratch(first_chunk, sizeof first_chunk);
   try {
-    MethodResult result = method.handler(bound.value(), scratch);
+    std::optional<MethodResult> answer;
+    if (method.deferred) {
+      Park parker;
+      if (park != nullptr && parked != nullptr && !is_notification) {
+        parker = [&]() -> Responder {
+          Responder reply;
+          reply.state_ = std::make_shared<Responder::State>();
+          Responder::State& state = *reply.state_;
+          if (!id_text.empty()) {
+            state.id = std::string(id_text);
+          } else {
+            rapidjson::StringBuffer buffer;
+            rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
+            id->Accept(json);
+            state.id.assign(buffer.GetString(), buffer.GetSize());
+          }
+          state.style = options_.style;
+          state.max_bytes = options_.max_response_bytes;
+          state.method = method.name;
+          state.observer = observer_;
+          Parked parked_call = (*park)();
+          state.deliver = std::move(parked_call.deliver);
+          state.abandoned = std::move(parked_call.abandoned);
+          *parked = true;
+          return reply;
+        };
+      }
+      answer = method.deferred(bound.value(), scratch, parker);
+      if (!answer) {
+        if (parked != nullptr && *parked) return;  // the Responder answers later
+        return fail(Error::internal_error("a deferred method neither answered nor parked"),
+                    method.name);
+      }
+    } else {
+      answer = method.handler(bound.value(), scratch);
+    }
+    MethodResult& result = *answer;
     if (!result.ok()) return fail(result.error(), method.name);
     if (!is_notification) out.result(result.value(), id, id_text);
     observe(method.name, 0);

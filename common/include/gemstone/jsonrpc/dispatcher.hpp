@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,35 @@ class Params {
 using MethodResult = Result<rapidjson::Value, Error>;
 using Handler = std::function<MethodResult(const Params&, Allocator&)>;
 
+/// Answers one call that was parked (see DeferredHandler), later and from
+/// any thread. Copies share one answer: only the first one given is sent.
+class Responder {
+ public:
+  Responder() = default;
+  /// Answers with a result given as JSON text (a valid JSON value).
+  void result_json(std::string_view json) const;
+  /// Answers with an error.
+  void error(const Error& error) const;
+  /// True once the caller is gone (it hung up): the Responder may be dropped.
+  bool abandoned() const;
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  friend class Dispatcher;
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+/// Handed to a deferred handler when its call may wait: parks the call and
+/// returns the Responder that answers it. Empty when the call must be answered
+/// at once (a batch, a notification, or a caller that cannot wait).
+using Park = std::function<Responder()>;
+
+/// A method that may answer later: returns the answer, or nothing once it
+/// has called `park` and keeps the Responder to answer with.
+using DeferredHandler =
+    std::function<std::optional<MethodResult>(const Params&, Allocator&, const Park& park)>;
+
 /// What a method does to the server's state, for a Guard to decide on (the
 /// dispatcher itself gives it no meaning). A method that does not say is a
 /// write: forgetting the scope must protect a method, never expose it.
@@ -61,8 +91,10 @@ struct Method {
   /// The first `required` parameters must be given, else -32602 naming the first missing one.
   std::size_t required = 0;
   std::string description;  ///< shown to users, e.g. by get_service_specs
-  Handler handler;
+  Handler handler;  ///< unused when `deferred` is set
   Scope scope = Scope::kWrite;
+  /// Set for a method that may wait before answering (a long poll).
+  DeferredHandler deferred = {};
 };
 
 /// Decides, per call, whether a method may run for this request (access
@@ -118,6 +150,21 @@ class Dispatcher {
   /// inside its params. Numeric ids are echoed as sent, digit for digit.
   std::string handle(std::string_view body, const Guard& guard = {}) const;
 
+  /// Where a parked call's response body goes, and how to tell that nobody
+  /// waits for it any more.
+  struct Parked {
+    std::function<void(std::string)> deliver;
+    std::function<bool()> abandoned;
+  };
+  /// Parks the request being handled (called at most once).
+  using Parker = std::function<Parked()>;
+
+  /// handle(), where a single call of a deferred method may wait: then
+  /// `park` is called once (and only then), the result is nothing, and the
+  /// callback it returned gets the response body later, from any thread.
+  std::optional<std::string> handle_async(std::string_view body, const Guard& guard,
+                                          const Parker& park) const;
+
   /// A response body carrying `error` with a null id, in this dispatcher's
   /// style: for refusals made before the body is read (HTTP verb, size, type).
   std::string error_response(const Error& error) const;
@@ -131,8 +178,11 @@ class Dispatcher {
 
  private:
   class Writer;
+  // `park` and `parked` only for a single request that may wait.
   void handle_one(const rapidjson::Value& request, std::string_view id_text, const Guard& guard,
-                  Writer& out) const;
+                  Writer& out, const Parker* park = nullptr, bool* parked = nullptr) const;
+  std::string handle_body(std::string_view body, const Guard& guard, const Parker* park,
+                          bool* parked) const;
   Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
   void observe(std::string_view method, int code) const;
 
