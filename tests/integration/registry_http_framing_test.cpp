@@ -44,15 +44,6 @@ std::string hex(std::size_t n) {
   return text;
 }
 
-std::size_t resident_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtoul(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
-}
-
 class HttpFramingTest : public ::testing::Test {
  protected:
   void SetUp() override {

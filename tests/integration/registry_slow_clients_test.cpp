@@ -81,15 +81,6 @@ class Background {
   std::thread thread_;
 };
 
-std::size_t resident_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtoul(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
-}
-
 TEST(SlowClientsTest, IdleAndTricklingConnectionsDoNotStarveAPing) {
   constexpr int kIdle = 512;
   constexpr int kTrickling = 64;

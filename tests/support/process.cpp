@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -180,6 +181,15 @@ RunResult run(const std::string& exe, const std::vector<std::string>& args,
   result.out = p->out();
   result.err = p->err();
   return result;
+}
+
+std::size_t resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtoul(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
 }
 
 }  // namespace gemstone::testing

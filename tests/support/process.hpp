@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,5 +83,8 @@ struct RunResult {
 RunResult run(const std::string& exe, const std::vector<std::string>& args,
               const ProcessOptions& options = {},
               std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+/// The resident memory of process `pid` (VmRSS), in KiB; 0 when unknown.
+std::size_t resident_kib(pid_t pid);
 
 }  // namespace gemstone::testing

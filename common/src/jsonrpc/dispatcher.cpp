@@ -10,6 +10,31 @@
 
 namespace gemstone::jsonrpc {
 
+namespace {
+
+// A response's "error" member, and the "result": null the gemstone style
+// writes before it.
+template <class JsonWriter>
+void write_error_members(JsonWriter& json, ResponseStyle style, const Error& error) {
+  if (style == ResponseStyle::kGemstone) {
+    json.Key("result");
+    json.Null();
+  }
+  json.Key("error");
+  json.StartObject();
+  json.Key("code");
+  json.Int(error.code);
+  json.Key("message");
+  json.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
+  if (!error.data.empty()) {
+    json.Key("data");
+    json.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
+  }
+  json.EndObject();
+}
+
+}  // namespace
+
 // Writes response objects into one buffer, a batch as an array. Tracks how
 // many responses were written so an all-notification batch yields nothing,
 // and keeps the body within max_response_bytes: a result that would pass it
@@ -47,21 +72,7 @@ class Dispatcher::Writer {
 
   void error(const Error& error, const rapidjson::Value* id, std::string_view id_text = {}) {
     start();
-    if (style_ == ResponseStyle::kGemstone) {
-      json_.Key("result");
-      json_.Null();
-    }
-    json_.Key("error");
-    json_.StartObject();
-    json_.Key("code");
-    json_.Int(error.code);
-    json_.Key("message");
-    json_.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
-    if (!error.data.empty()) {
-      json_.Key("data");
-      json_.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
-    }
-    json_.EndObject();
+    write_error_members(json_, style_, error);
     finish(id, id_text);
   }
 
@@ -166,21 +177,7 @@ void Responder::error(const Error& error) const {
   json.StartObject();
   json.Key("jsonrpc");
   json.String("2.0", 3);
-  if (state_->style == ResponseStyle::kGemstone) {
-    json.Key("result");
-    json.Null();
-  }
-  json.Key("error");
-  json.StartObject();
-  json.Key("code");
-  json.Int(error.code);
-  json.Key("message");
-  json.String(error.message.data(), static_cast<rapidjson::SizeType>(error.message.size()));
-  if (!error.data.empty()) {
-    json.Key("data");
-    json.RawValue(error.data.data(), error.data.size(), rapidjson::kObjectType);
-  }
-  json.EndObject();
+  write_error_members(json, state_->style, error);
   json.Key("id");
   json.RawValue(state_->id.data(), state_->id.size(), rapidjson::kStringType);
   json.EndObject();
