@@ -5,15 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "raw_http.hpp"
 #include "registry_process.hpp"
 
 namespace gemstone::testing {
@@ -140,31 +138,6 @@ TEST(RegistryTokenHeadersTest, DisagreeingTokenHeadersAreDenied) {
   std::remove(tokens.c_str());
 }
 
-// Sends `request` on a new connection and returns all it answers until the
-// server closes or 2 s pass.
-std::string exchange(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      answer.append(buffer, static_cast<std::size_t>(n));
-      if (answer.find("\r\n\r\n") != std::string::npos && answer.back() == '}') break;
-    }
-  }
-  ::close(fd);
-  return answer;
-}
-
 TEST(RegistryTokenHeadersTest, TokenWithTrailingBytesAfterNulIsDenied) {
   const std::string tokens = write_file("hostile_tokens_nul", "good-token\n");
   RegistryProcess registry({"--write-token-file", tokens});
@@ -172,7 +145,10 @@ TEST(RegistryTokenHeadersTest, TokenWithTrailingBytesAfterNulIsDenied) {
   const std::string request = "POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                               "Connection: close\r\nX-Api-Token: good-token" + std::string(1, '\0') +
                               "junk\r\nContent-Length: " + std::to_string(ping.size()) + "\r\n\r\n" + ping;
-  const std::string answer = exchange(registry.port(), request);
+  const int fd = connect_loopback(registry.port());
+  ASSERT_TRUE(send_all(fd, request));
+  const std::string answer = receive_to_end(fd, std::chrono::seconds(2)).bytes;
+  ::close(fd);
   // Refused either by the HTTP parser (a NUL in a header) or by the token check.
   ASSERT_FALSE(answer.empty());
   if (answer.rfind("HTTP/1.1 200", 0) == 0) {
