@@ -17,6 +17,9 @@ Sections (see README-section.md for what each measures):
   5. The gemstone CLI against a local service, next to curl.
   6. watch_services: 10,000 parked watchers (memory, ping/locate p99 beside
      a registry without them), change-to-wake latency over 1,000 watchers.
+  7. The etcd backend (--only etcd): ping and locate on one and two etcd-mode
+     nodes beside memory mode and etcd's own gateway, propagation A -> B, a
+     fleet of 100,000 instances pinging every 30 s, mass expiry.
 The report is printed and appended to tests/bench/RESULTS.md.
 """
 
@@ -968,6 +971,401 @@ def section_watch(args, tmp, report, verdicts):
                      wake_p99 < TARGET_WAKE_P99_MS, "p99 %.2f ms, max %.2f ms" % (wake_p99, wake_max)))
 
 
+# ---------------------------------------------------------------- etcd backend
+
+BODIES_LUA = os.path.join(HERE, "wrk", "bodies.lua")
+TARGET_ETCD_LOCATE_RATIO = 0.9
+TARGET_PROPAGATION_P99_MS = 100
+TARGET_PROPAGATION_MAX_MS = 1000
+
+
+def b64(text):
+    import base64
+    return base64.b64encode(text.encode()).decode()
+
+
+def start_etcd(tmp):
+    """One etcd member on loopback (default election settings, data on disk
+    in the temp dir, fsync on, as etcd runs in production); its client URL."""
+    client, peer = free_port(), free_port()
+    data = tempfile.mkdtemp(dir=tmp, prefix="etcd.")
+    url = "http://127.0.0.1:%d" % client
+    peer_url = "http://127.0.0.1:%d" % peer
+    proc = children.start(["etcd", "--name", "bench", "--data-dir", data, "--listen-client-urls", url,
+                           "--advertise-client-urls", url, "--listen-peer-urls", peer_url,
+                           "--initial-advertise-peer-urls", peer_url, "--initial-cluster", "bench=" + peer_url,
+                           "--log-level", "warn"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if '"health":"true"' in get(url + "/health", timeout=1):
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("etcd did not become healthy (is etcd-server installed?)")
+        time.sleep(0.05)
+    return Server("etcd", url, proc, proc.pid)
+
+
+def etcd_post(etcd, path, body):
+    _, text = post(etcd.url + path, json.dumps(body))
+    return json.loads(text)
+
+
+def start_etcd_node(args, tmp, etcd, prefix, ttl):
+    """A registry node in etcd mode, once /health says it holds its first list."""
+    node = start_registry(args.build, tmp, ttl=ttl,
+                          extra=("--backend", "etcd", "--etcd-endpoints", etcd.url, "--etcd-prefix", prefix))
+    health = node.url.replace("/api", "/health")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if '"unreachable"' not in get(health, timeout=2):
+                return node
+        except OSError:  # 503 while starting
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the etcd-mode registry never said ready")
+        time.sleep(0.05)
+
+
+def instances_of(node):
+    return json.loads(get(node.url.replace("/api", "/health")))["instances"]
+
+
+def wait_instances(node, count, timeout=60):
+    deadline = time.monotonic() + timeout
+    while instances_of(node) != count:
+        if time.monotonic() > deadline:
+            raise RuntimeError("%s holds %d instances, not %d" % (node.url, instances_of(node), count))
+        time.sleep(0.05)
+
+
+def write_lines(path, lines):
+    with open(path, "w") as f:
+        for line in lines:
+            f.write(line + "\n")
+    return path
+
+
+class Load:
+    """One wrk process: a URL, a script and its arguments, a connection count."""
+
+    def __init__(self, url, script, script_args, conns):
+        self.url, self.script, self.script_args, self.conns = url, script, script_args, conns
+
+
+def run_loads(tagged, duration, cpu_pids):
+    """Runs every (tag, Load) of `tagged` at once for `duration` seconds: one
+    merged result per tag (summed requests and req/s, the worst p99 and max,
+    the median p50), and the CPU seconds each pid of `cpu_pids` used meanwhile."""
+    procs = []
+    before = {pid: cpu_ticks(pid) for pid in cpu_pids}
+    for tag, l in tagged:
+        cmd = ["wrk", "-t1", "-c%d" % l.conns, "-d%ds" % duration, "--timeout", "2s", "-s", l.script, l.url, "--"]
+        procs.append((tag, children.start(cmd + [str(a) for a in l.script_args], stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True)))
+    by_tag = {}
+    for tag, p in procs:
+        out, err = p.communicate(timeout=duration + 60)
+        children.procs.remove(p)
+        m = re.search(r"^RESULT (.*)$", out, re.M)
+        if p.returncode != 0 or not m:
+            raise RuntimeError("wrk failed: " + (err or out).strip())
+        r = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+        r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"]
+        by_tag.setdefault(tag, []).append(r)
+    cpu = {pid: (cpu_ticks(pid) - before[pid]) / TICKS for pid in cpu_pids}
+    merged = {}
+    for tag, rs in by_tag.items():
+        m = {k: sum(r[k] for r in rs) for k in ("requests", "timeouts", "errors", "rps")}
+        m["p50"] = statistics.median(r["p50"] for r in rs)
+        m["p99"] = max(r["p99"] for r in rs)
+        m["max"] = max(r["max"] for r in rs)
+        merged[tag] = m
+    return merged, cpu
+
+
+def interleaved_loads(cases, args):
+    """`cases`: (label, loads, cpu_pids) each; every case runs once per round,
+    in turn, so that a change in the machine's load hits all alike."""
+    runs = {label: [] for label, _, _ in cases}
+    for _ in range(args.rounds):
+        for label, loads, pids in cases:
+            merged, cpu = run_loads([("all", l) for l in loads], args.duration, pids)
+            runs[label].append((merged["all"], cpu))
+    merged = {}
+    for label, rs in runs.items():
+        m = {k: sum(r[k] for r, _ in rs) for k in ("requests", "timeouts", "errors")}
+        m["rps"] = sum(r["rps"] for r, _ in rs) / len(rs)
+        m["p50"] = statistics.median(r["p50"] for r, _ in rs)
+        m["p99"] = max(r["p99"] for r, _ in rs)
+        m["max"] = max(r["max"] for r, _ in rs)
+        m["cpu"] = {}
+        for _, cpu in rs:
+            for pid, s in cpu.items():
+                m["cpu"][pid] = m["cpu"].get(pid, 0.0) + s
+        merged[label] = m
+    return merged
+
+
+def ping_body(name, port, index=1):
+    return ('{"jsonrpc":"2.0","method":"ping","params":{"name":"%s","host":"127.0.0.1","port":%d},"id":%d}'
+            % (name, port, index))
+
+
+def locate_body(pattern):
+    return '{"jsonrpc":"2.0","method":"locate_service","params":["%s"],"id":1}' % pattern
+
+
+def section_etcd(args, tmp, report, verdicts):
+    """The etcd backend: ping and locate on one and two etcd-mode nodes beside
+    memory mode and etcd's own gateway doing the same work (lease keepalive,
+    prefix range), propagation from one node to another, a fleet of 100,000
+    instances pinging every 30 s through two nodes, and mass expiry."""
+    etcd = start_etcd(tmp)
+    count = 100
+
+    # ---- throughput, side by side
+    memory = start_registry(args.build, tmp, ttl=3600)
+    node_a = start_etcd_node(args, tmp, etcd, "/bench/reg/", 3600)
+    node_b = start_etcd_node(args, tmp, etcd, "/bench/reg/", 3600)
+    load(memory.url, count)
+    load(node_a.url, count)
+    wait_instances(node_b, count)
+    # The gateway's equivalent: the same 100 instances as keys under a prefix,
+    # one lease each; a ping is one keepalive, a locate one prefix range.
+    leases = []
+    for k in range(count):
+        lease = etcd_post(etcd, "/v3/lease/grant", {"TTL": "3600"})["ID"]
+        value = json.dumps({"name": "svc.%d.%d" % (k // 10, k % 10), "host": "127.0.0.1", "port": 10000 + k,
+                            "url": "http://127.0.0.1:%d/api" % (10000 + k), "meta": {}})
+        etcd_post(etcd, "/v3/kv/put", {"key": b64("/bench/gw/svc.%d.%d" % (k // 10, k % 10)),
+                                       "value": b64(value), "lease": lease})
+        leases.append(lease)
+    files = {
+        "ping": write_lines(os.path.join(tmp, "ping.txt"),
+                            [ping_body("svc.%d.%d" % (k // 10, k % 10), 10000 + k) for k in range(count)]),
+        "locate": write_lines(os.path.join(tmp, "locate.txt"),
+                              [locate_body("svc.%d.*" % k) for k in range(count // 10)]),
+        "keepalive": write_lines(os.path.join(tmp, "keepalive.txt"), [json.dumps({"ID": l}) for l in leases]),
+        "range": write_lines(os.path.join(tmp, "range.txt"),
+                             [json.dumps({"key": b64("/bench/gw/svc.%d." % k),
+                                          "range_end": b64("/bench/gw/svc.%d/" % k)}) for k in range(count // 10)]),
+    }
+    sample = etcd_post(etcd, "/v3/kv/range", json.loads(open(files["range"]).readline()))
+    if int(sample.get("count", "0")) != 10:
+        raise RuntimeError("the gateway's prefix range did not find ten keys: %s" % sample)
+    conns = 16
+    rows, figures = [], {}
+    for what, gateway_path, gateway_file in (("ping", "/v3/lease/keepalive", "keepalive"),
+                                              ("locate", "/v3/kv/range", "range")):
+        cases = [
+            ("memory mode, 1 node", [Load(memory.url, BODIES_LUA, [files[what]], conns)], [memory.cpu_pid]),
+            ("etcd mode, 1 node", [Load(node_a.url, BODIES_LUA, [files[what]], conns)],
+             [node_a.cpu_pid, node_b.cpu_pid, etcd.cpu_pid]),
+            ("etcd mode, 2 nodes", [Load(node_a.url, BODIES_LUA, [files[what]], conns // 2),
+                                    Load(node_b.url, BODIES_LUA, [files[what]], conns // 2)],
+             [node_a.cpu_pid, node_b.cpu_pid, etcd.cpu_pid]),
+            ("etcd's gateway", [Load(etcd.url + gateway_path, BODIES_LUA, [files[gateway_file]], conns)],
+             [etcd.cpu_pid]),
+        ]
+        log("etcd: %s, %d connections: memory mode, etcd mode on 1 and 2 nodes, etcd's gateway" % (what, conns))
+        measured = interleaved_loads(cases, args)
+        figures[what] = measured
+        base = measured["memory mode, 1 node"]["rps"]
+        for label, _, pids in cases:
+            m = measured[label]
+            registry_cpu = sum(m["cpu"].get(p, 0.0) for p in pids if p != etcd.cpu_pid)
+            etcd_cpu = m["cpu"].get(etcd.cpu_pid, 0.0)
+            rows.append([what if label.startswith("memory") else "", label, "%.0f" % m["rps"],
+                         "**%.2f**" % (m["rps"] / base), ms(m["p50"]), ms(m["p99"]), ms(m["max"]),
+                         "%d / %d" % (m["timeouts"], m["errors"]),
+                         "%.1f" % (registry_cpu * 1e6 / max(m["requests"], 1)),
+                         "%.1f" % (etcd_cpu * 1e6 / max(m["requests"], 1))])
+    children.stop(memory.proc)
+
+    # ---- propagation: a ping on A, a parked watch on B wakes
+    samples = 60 if args.quick else 300
+    log("etcd: propagation A -> B, %d samples" % samples)
+    host, port = re.match(r"http://([^:/]+):(\d+)/api", node_b.url).groups()
+    a_host, a_port = re.match(r"http://([^:/]+):(\d+)/api", node_a.url).groups()
+    import http.client
+    pinger = http.client.HTTPConnection(a_host, int(a_port), timeout=10)
+    watcher = socket.create_connection((host, int(port)), timeout=10)
+    watcher.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _, body = post(node_b.url, '{"jsonrpc":"2.0","method":"watch_services","params":{"pattern":"prop.*"},"id":1}')
+    index = json.loads(body)["result"]["index"]
+    propagation, ping_times = [], []
+    for i in range(samples):
+        watcher.sendall(watch_request("prop.*", index, timeout=10))
+        deadline = time.monotonic() + 5
+        while not watchers_parked(node_b.url, 1):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the watch on B was not parked within 5 s")
+            time.sleep(0.001)
+        t0 = time.perf_counter()
+        pinger.request("POST", "/api", body=ping_body("prop.%d" % i, 20000 + i),
+                       headers={"Content-Type": "application/json"})
+        answer = pinger.getresponse().read()
+        t_ping = time.perf_counter()
+        if b'"result":{' not in answer:
+            raise RuntimeError("ping on A failed: %s" % answer[:200])
+        data = b""
+        while whole_response(data) is None:
+            chunk = watcher.recv(65536)
+            if not chunk:
+                raise RuntimeError("B closed the watch connection")
+            data += chunk
+        t_woke = time.perf_counter()
+        result = json.loads(whole_response(data))["result"]
+        if not any(inst["name"] == "prop.%d" % i for inst in result["instances"]):
+            raise RuntimeError("B woke without prop.%d" % i)
+        index = result["index"]
+        propagation.append((t_woke - t0) * 1000.0)
+        ping_times.append((t_ping - t0) * 1000.0)
+    watcher.close()
+    pinger.close()
+    propagation.sort()
+    ping_times.sort()
+
+    def pct(values, p):
+        return values[min(len(values) - 1, int(len(values) * p / 100.0))]
+
+    children.stop(node_a.proc)
+    children.stop(node_b.proc)
+
+    # ---- the fleet: 100,000 instances pinging every 30 s through two nodes
+    fleet_count = 20000 if args.quick else 100000
+    fleet_seconds = 15 if args.quick else 60
+    interval = 30.0
+    fleet_a = start_etcd_node(args, tmp, etcd, "/bench/fleet/", 90)
+    fleet_b = start_etcd_node(args, tmp, etcd, "/bench/fleet/", 90)
+    half = fleet_count // 2
+    log("etcd: fleet: registering %d instances through two nodes" % fleet_count)
+    began = time.monotonic()
+    loaders = [subprocess.Popen([sys.executable, LOADER, n.url, str(half), "--prefix", "fleet", "--first",
+                                 str(first)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for n, first in ((fleet_a, 0), (fleet_b, half))]
+    for p in loaders:
+        out, err = p.communicate(timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError("loading the fleet failed: " + (err or out).strip())
+    registered_in = time.monotonic() - began
+    wait_instances(fleet_a, fleet_count, timeout=120)
+    wait_instances(fleet_b, fleet_count, timeout=120)
+    ping_files = [write_lines(os.path.join(tmp, "fleet-%d.txt" % i),
+                              [ping_body("fleet.%d.%d" % (k // 10, k % 10), 10000 + k % 50000)
+                               for k in range(first, first + half)])
+                  for i, first in enumerate((0, half))]
+    locate_file = write_lines(os.path.join(tmp, "fleet-locate.txt"),
+                              [locate_body("fleet.%d.*" % k) for k in range(0, fleet_count // 10, 7)])
+    # Each node gets half the fleet's rate: connections x 1000 / delay ms.
+    rate_per_node = half / interval
+    fleet_conns = 100
+    delay_ms = max(1, int(round(fleet_conns * 1000.0 / rate_per_node)))
+    locate_conns, locate_delay = 4, 10
+    log("etcd: fleet: %.0f pings/s through two nodes and locate load for %d s"
+        % (2 * fleet_conns * 1000.0 / delay_ms, fleet_seconds))
+    etcd_before = memory_kib(etcd.proc.pid)
+    procs = []
+    before = {pid: 0 for pid in (etcd.cpu_pid, fleet_a.cpu_pid, fleet_b.cpu_pid)}
+    for node, f in ((fleet_a, ping_files[0]), (fleet_b, ping_files[1])):
+        procs.append(("ping", Load(node.url, BODIES_LUA, [f, "cycle", delay_ms], fleet_conns)))
+        procs.append(("locate", Load(node.url, BODIES_LUA, [locate_file, "random", locate_delay], locate_conns)))
+    results, cpu = run_loads(procs, fleet_seconds, list(before))
+    etcd_cpu = cpu[etcd.cpu_pid] / fleet_seconds * 100.0
+    nodes_cpu = (cpu[fleet_a.cpu_pid] + cpu[fleet_b.cpu_pid]) / fleet_seconds * 100.0
+    etcd_after = memory_kib(etcd.proc.pid)
+    fleet_ping, fleet_locate = results["ping"], results["locate"]
+    children.stop(fleet_a.proc)
+    children.stop(fleet_b.proc)
+
+    # ---- mass expiry: 10,000 instances stop pinging
+    expiry_count, expiry_ttl = 10000, 3
+    node = start_etcd_node(args, tmp, etcd, "/bench/expiry/", expiry_ttl)
+    other = start_etcd_node(args, tmp, etcd, "/bench/expiry/", expiry_ttl)
+    log("etcd: mass expiry of %d instances, ttl %d s" % (expiry_count, expiry_ttl))
+    loaded_from = time.monotonic()
+    load(node.url, expiry_count)
+    loaded_at = time.monotonic()
+    wait_instances(other, expiry_count)
+    first_gone = all_gone = None
+    deadline = loaded_at + expiry_ttl + 120
+    while time.monotonic() < deadline:
+        left = instances_of(other)
+        now = time.monotonic()
+        if first_gone is None and left < expiry_count:
+            first_gone = now
+        if left == 0:
+            all_gone = now
+            break
+        time.sleep(0.05)
+    children.stop(node.proc)
+    children.stop(other.proc)
+    children.stop(etcd.proc)
+    if all_gone is None:
+        raise RuntimeError("the expired instances had not all left the view 120 s after their ttl")
+
+    # ---- report
+    loc = figures["locate"]
+    locate_ratio = loc["etcd mode, 1 node"]["rps"] / loc["memory mode, 1 node"]["rps"]
+    locate_ratio2 = loc["etcd mode, 2 nodes"]["rps"] / loc["memory mode, 1 node"]["rps"]
+    report.append("### etcd backend\n")
+    report.append("One etcd member (Debian's etcd 3.4, default settings, data on disk) on loopback. wrk -t1, "
+                  "%d keep-alive connections (split 8 + 8 over two nodes), %d interleaved rounds of %d s per row, "
+                  "script `tests/bench/wrk/bodies.lua` for every target. 100 instances svc.K.J; a ping renews a "
+                  "random one, a locate asks `svc.K.*` (ten answers). etcd's gateway does the equivalent work on "
+                  "100 keys under a prefix, one lease each: a ping is one `lease/keepalive`, a locate one prefix "
+                  "`kv/range` (ten keys). Ratio = req/s over memory mode's. CPU µs per request: the registry "
+                  "nodes' (all threads) and etcd's.\n" % (conns, args.rounds, args.duration))
+    report.append(table(["call", "target", "req/s", "vs memory", "p50", "p99", "max", "timeouts / errors",
+                         "registry CPU µs/req", "etcd CPU µs/req"], rows))
+    report.append("")
+    report.append("Propagation, %d samples: a new instance pinged on node A (one keep-alive connection), a "
+                  "`watch_services(\"prop.*\")` parked on node B; from sending the ping to B's whole answer: "
+                  "p50 %.2f ms, p99 %.2f ms, max %.2f ms (the ping's own answer: p50 %.2f ms, p99 %.2f ms).\n"
+                  % (samples, pct(propagation, 50), pct(propagation, 99), propagation[-1], pct(ping_times, 50),
+                     pct(ping_times, 99)))
+    report.append("Fleet: %d instances (registered through two nodes in %.1f s), each pinging every %.0f s: "
+                  "two wrk with %d connections and a %d ms delay each (`cycle` order: every instance once per "
+                  "round), %.0f pings/s for %d s; meanwhile %d connections per node locate `fleet.K.*` every %d ms.\n"
+                  % (fleet_count, registered_in, interval, fleet_conns, delay_ms,
+                     fleet_ping["rps"], fleet_seconds, locate_conns, locate_delay))
+    report.append(table(["load", "req/s", "p50", "p99", "max", "timeouts / errors"],
+                        [[k, "%.0f" % r["rps"], ms(r["p50"]), ms(r["p99"]), ms(r["max"]),
+                          "%d / %d" % (r["timeouts"], r["errors"])]
+                         for k, r in (("ping (renewals)", fleet_ping), ("locate_service", fleet_locate))]))
+    report.append("")
+    report.append("CPU during the fleet: etcd %.0f%% of one core, the two registry nodes %.0f%% together. etcd "
+                  "VmRSS %d KiB before, %d KiB after.\n"
+                  % (etcd_cpu, nodes_cpu, etcd_before.get("VmRSS", 0), etcd_after.get("VmRSS", 0)))
+    report.append("Mass expiry: %d instances with ttl %d s registered in %.2f s, then no more pings; node B's "
+                  "view (/health) lost the first %.2f s and the last %.2f s after the last one's ttl ran out "
+                  "(etcd revokes expired leases at a bounded rate).\n"
+                  % (expiry_count, expiry_ttl, loaded_at - loaded_from,
+                     first_gone - (loaded_at + expiry_ttl), all_gone - (loaded_at + expiry_ttl)))
+    log("etcd: locate etcd/memory %.2f (2 nodes %.2f); propagation p99 %.2f ms; fleet ping p99 %s ms, "
+        "etcd CPU %.0f%%; 10k expired in %.1f s"
+        % (locate_ratio, locate_ratio2, pct(propagation, 99), ms(fleet_ping["p99"]), etcd_cpu,
+           all_gone - (loaded_at + expiry_ttl)))
+    verdicts.append(("etcd mode: locate_service req/s >= %.1f of memory mode (one node, same run)"
+                     % TARGET_ETCD_LOCATE_RATIO, locate_ratio >= TARGET_ETCD_LOCATE_RATIO,
+                     "%.2f (two nodes: %.2f)" % (locate_ratio, locate_ratio2)))
+    verdicts.append(("etcd mode: a ping on A is located on B within %d ms (p99) and 1 s (max)"
+                     % TARGET_PROPAGATION_P99_MS,
+                     pct(propagation, 99) < TARGET_PROPAGATION_P99_MS and propagation[-1] < TARGET_PROPAGATION_MAX_MS,
+                     "p99 %.2f ms, max %.2f ms" % (pct(propagation, 99), propagation[-1])))
+    verdicts.append(("etcd mode: the fleet's %d pings/s through two nodes with no error or timeout"
+                     % round(fleet_count / interval),
+                     fleet_ping["errors"] + fleet_ping["timeouts"] + fleet_locate["errors"] +
+                     fleet_locate["timeouts"] == 0 and fleet_ping["rps"] >= 0.9 * fleet_count / interval,
+                     "%.0f pings/s, p99 %s ms; locate p99 %s ms; etcd CPU %.0f%%"
+                     % (fleet_ping["rps"], ms(fleet_ping["p99"]), ms(fleet_locate["p99"]), etcd_cpu)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
@@ -981,7 +1379,8 @@ def main():
     parser.add_argument("--registry", help="measure this gemstone-registry binary instead of the build's")
     parser.add_argument("--baseline", help="another gemstone-registry binary measured side by side in the "
                         "HTTP section (e.g. the last release), in the same interleaved rounds")
-    parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "watch", "micro", "cli"],
+    parser.add_argument("--only", choices=["http", "100k", "expiry", "slow", "hostile", "watch", "micro", "cli",
+                                           "etcd"],
                         action="append", help="run only these sections (repeatable)")
     args = parser.parse_args()
     if args.quick:
@@ -1002,7 +1401,7 @@ def main():
         with tempfile.TemporaryDirectory(prefix="gemstone-bench.") as tmp:
             sections = [("http", section_http), ("100k", section_100k), ("expiry", section_expiry),
                         ("slow", section_slow_clients), ("hostile", section_hostile_clients),
-                        ("watch", section_watch)]
+                        ("watch", section_watch), ("etcd", section_etcd)]
             if not args.skip_micro:
                 sections.append(("micro", lambda a, _tmp, r, _v: section_micro(a, r)))
             if not args.skip_cli:

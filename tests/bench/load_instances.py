@@ -2,9 +2,9 @@
 """Registers many instances in a gemstone registry, fast: JSON-RPC batches of
 `ping` over a few keep-alive connections (loopback only).
 
-  load_instances.py URL COUNT [--batch 100] [--connections 4] [--prefix svc]
+  load_instances.py URL COUNT [--batch 100] [--connections 4] [--prefix svc] [--first 0]
 
-Instance k is named PREFIX.<k // 10>.<k % 10> (so `svc.123.*` matches ten
+Instances k = FIRST .. FIRST + COUNT - 1 are registered; instance k is named PREFIX.<k // 10>.<k % 10> (so `svc.123.*` matches ten
 instances), host 127.0.0.1, port 10000 + k % 50000. Prints the number of
 instances registered and the seconds it took; exits 1 on any error.
 """
@@ -33,6 +33,7 @@ def main():
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--prefix", default="svc")
+    parser.add_argument("--first", type=int, default=0, help="number of the first instance")
     args = parser.parse_args()
 
     url = urllib.parse.urlsplit(args.url)
@@ -40,7 +41,7 @@ def main():
         sys.exit("load_instances.py: loopback addresses only")
     starts = list(range(0, args.count, args.batch))
     # Bodies are built before the clock starts: the figure is the registry's.
-    bodies = [batch_body(args.prefix, s, min(args.batch, args.count - s)) for s in starts]
+    bodies = [batch_body(args.prefix, args.first + s, min(args.batch, args.count - s)) for s in starts]
     errors = []
     lock = threading.Lock()
 

@@ -3,14 +3,15 @@
 #
 #   tests/bench/run.sh [--quick] [--duration S] [--no-results] [--skip-micro] [--skip-cli]
 #                      [--baseline OTHER-gemstone-registry]
-#                      [--only http|100k|expiry|slow|hostile|watch|micro|cli]...
+#                      [--only http|100k|expiry|slow|hostile|watch|micro|cli|etcd]...
 #
-# Installs what is missing (Debian 12: wrk, nginx, libbenchmark-dev, the
-# build dependencies), builds Release binaries in ./build-bench (override
-# with BENCH_BUILD_DIR), then runs tests/bench/bench.py: nginx, the registry
-# and stock cpp-httplib side by side under the same wrk load, 100,000
-# instances, mass expiry, 10,000 parked watchers, micro-benchmarks, and the
-# CLI next to curl. Prints
+# Installs what is missing (Debian 12: wrk, nginx, etcd-server,
+# libbenchmark-dev, the build dependencies), builds Release binaries in
+# ./build-bench (override with BENCH_BUILD_DIR), then runs
+# tests/bench/bench.py: nginx, the registry and stock cpp-httplib side by side
+# under the same wrk load, 100,000 instances, mass expiry, 10,000 parked
+# watchers, micro-benchmarks, the CLI next to curl, and the etcd backend
+# beside memory mode and etcd's own gateway. Prints
 # the report and appends it to tests/bench/RESULTS.md. Loopback only; every
 # run is bounded; every process it starts is stopped when it ends.
 set -euo pipefail
@@ -23,7 +24,7 @@ command_line="tests/bench/run.sh${*:+ $*}"
 packages=(
   cmake g++ make pkg-config
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
-  libgtest-dev libbenchmark-dev python3 curl wrk nginx openssl
+  libgtest-dev libbenchmark-dev python3 curl wrk nginx openssl etcd-server
 )
 
 install_missing() {
