@@ -167,6 +167,13 @@ bool wait_ready(RegistryProcess& node, std::chrono::milliseconds timeout = 20s) 
 
 std::string metrics(RegistryProcess& node) { return Rpc(node.port()).get("/metrics").second; }
 
+/// The value of an unlabelled metric; -1 when it is not there.
+double counter(RegistryProcess& node, const std::string& name) {
+  const std::string text = metrics(node);
+  const auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
 // ------------------------------------------------------------------- etcd side
 
 std::optional<rapidjson::Document> etcd_call(const EtcdCluster& etcd, int member, const std::string& path,
@@ -365,7 +372,6 @@ TEST(EtcdFaults, EtcdDownNodesServeTheLastViewAndRecoverWithinFiveSeconds) {
   const auto down_at = Clock::now();
   EXPECT_TRUE(eventually([&] { return backend_unreachable(a) && backend_unreachable(b); }, 5s))
       << "health: " << health(a).second << " / " << health(b).second;
-  // The metric says so too. TODO(core): the name of the backend gauge.
   EXPECT_NE(std::string::npos, metrics(a).find("gemstone_registry_backend_up 0")) << metrics(a);
 
   auto refused = Rpc(a.port()).call("ping", ping_params("kept.0", 2000));
@@ -523,6 +529,8 @@ TEST(EtcdFaults, CompactionPastTheWatchRevisionMakesTheNodeListAgain) {
   auto first = Rpc(a.port()).call("watch_services", R"({"pattern":"comp.*","index":0})");
   ASSERT_TRUE(first.ok()) << first.text;
   const std::uint64_t index = first.doc["result"]["index"].GetUint64();
+  const double lists_before = counter(a, "gemstone_registry_backend_lists_total");
+  ASSERT_GE(lists_before, 1);
   const std::string parked_request = request_body(
       "watch_services", R"({"pattern":"comp.*","index":)" + std::to_string(index) + R"(,"timeout":60})");
   const int parked = connect_loopback(a.port());
@@ -567,8 +575,9 @@ TEST(EtcdFaults, CompactionPastTheWatchRevisionMakesTheNodeListAgain) {
                                   R"({"pattern":"comp.*","index":)" + std::to_string(index) + R"(,"timeout":5})");
   ASSERT_TRUE(again.ok()) << again.text;
   EXPECT_EQ(truth, view_of(again.doc["result"]["instances"]));
-  // It really listed again (TODO(core): the log line or metric that says so).
-  EXPECT_NE(std::string::npos, a.process().err().find("compact")) << a.process().err();
+  // It really listed again, because of the compaction.
+  EXPECT_NE(std::string::npos, a.process().err().find("compacted past revision")) << a.process().err();
+  EXPECT_GT(counter(a, "gemstone_registry_backend_lists_total"), lists_before);
   EXPECT_TRUE(backend_ok(a));
 }
 
