@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ struct StoreBackend {
   /// Run first in each test: may skip it (GTEST_SKIP) or fail it.
   std::function<void()> require = [] {};
 };
+
+/// What test names and messages show of a backend: its name.
+inline void PrintTo(const StoreBackend& backend, std::ostream* out) { *out << backend.name; }
 
 /// The test name suffix: the backend's name.
 inline std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
