@@ -6,8 +6,9 @@
 -- ORDER "random" (default) picks a random line for every request; "cycle"
 -- walks the lines in order, starting at line FIRST (default 1), and starts
 -- over at the end. DELAY_MS (default 0) makes every connection wait that long
--- before each request, so that C connections send about C * 1000 / DELAY_MS
--- requests per second (the fleet's steady rate) instead of as many as they can.
+-- on average before each request, so that C connections send about
+-- C * 1000 / DELAY_MS requests per second (the fleet's steady rate) instead of
+-- as many as they can.
 -- It drives etcd's own gateway (lease keepalive, prefix range) with the same
 -- client that drives the registry, and the fleet's pings.
 
@@ -33,8 +34,11 @@ function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 end
 
+-- Uniform in [0, 2 * DELAY_MS]: the mean is DELAY_MS, and connections that
+-- all started at once do not go on sending in step (bursts of C requests).
 function delay()
-  return delay_ms
+  if delay_ms <= 0 then return 0 end
+  return math.random() * 2 * delay_ms
 end
 
 function request()
