@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   // The dispatcher and the HTTP server in front of it.
   rpc::Dispatcher dispatcher(reg::dispatcher_options_from(config));
   dispatcher.set_observer(
-      [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
+      [&metrics](const rpc::CallRecord& call) { metrics.record_call(call); });
   auto http = reg::http_server_options_from(config);
   if (!http.ok()) {
     spdlog::error("{}", http.error());
@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
   std::atomic<std::uint64_t> changes{0};
   reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
                             count_changes(metrics, changes), &watchers);
+  metrics.index_methods(dispatcher.methods());
   log_listening(config, server.bound_port());
 
   // Serve until a signal, with expiry sweeps and state saves in the background.

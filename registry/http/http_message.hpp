@@ -20,6 +20,9 @@ struct Response {
   std::string body;
   std::string_view allow;  ///< the Allow header of a 405; static text
   bool close = false;      ///< close the connection once this is sent
+  /// What the access log adds about the request (its JSON-RPC calls); set
+  /// only while access logging is on.
+  std::string log_note;
 };
 
 /// Delivers the response of a deferred request, once. Copyable; every copy

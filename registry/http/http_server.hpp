@@ -73,6 +73,17 @@ class HttpServer {
   /// also before serve().
   void stop();
 
+  // A reload (SIGHUP), from any thread, while serving:
+  /// The tokens requests need from now on.
+  void set_access(AccessPolicy access);
+  /// Whether requests are logged from now on.
+  void set_access_log(bool on);
+  /// Connections accepted from now on use this certificate and key; those
+  /// open keep theirs. On failure (a one-line reason) nothing changes. Only
+  /// for a server started with TLS.
+  std::optional<std::string> reload_tls(const std::string& cert, const std::string& key,
+                                        const std::string& ciphers);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -61,7 +61,9 @@ TEST(RegistryDaemonTest, MetricsCountRequestsByMethodAndOutcome) {
   EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"other\",outcome=\"method_not_found\"} 1"), std::string::npos);
   EXPECT_NE(m.find("gemstone_registry_pings_total 2"), std::string::npos);
   EXPECT_NE(m.find("gemstone_registry_instances 2"), std::string::npos);
-  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count 5"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"ping\"} 3"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"locate_service\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"other\"} 1"), std::string::npos);
   EXPECT_NE(m.find("process_start_time_seconds "), std::string::npos);
 }
 
