@@ -29,7 +29,25 @@ TEST(TokenSetTest, LoadsOneTokenPerLineSkippingCommentsAndBlanks) {
 TEST(TokenSetTest, MissingFileIsAnErrorNamingIt) {
   auto set = TokenSet::load("/nonexistent/tokens");
   ASSERT_FALSE(set.ok());
-  EXPECT_NE(set.error().find("/nonexistent/tokens"), std::string::npos);
+  EXPECT_NE(set.error().find("/nonexistent/tokens: No such file or directory"), std::string::npos)
+      << set.error();
+}
+
+TEST(TokenSetTest, ADirectoryIsAnErrorSayingWhy) {
+  auto set = TokenSet::load("/");
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().find("cannot read token file /: Is a directory"), std::string::npos)
+      << set.error();
+}
+
+TEST(TokenSetTest, CarriageReturnsAndSpacesAroundATokenAreDropped) {
+  const std::string path = write_file("tokens_crlf", "  tok-1 \r\n\ttok-2\r\n");
+  auto set = TokenSet::load(path);
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_EQ(set.value().size(), 2u);
+  EXPECT_TRUE(set.value().contains("tok-1"));
+  EXPECT_TRUE(set.value().contains("tok-2"));
+  std::remove(path.c_str());
 }
 
 TEST(TokenSetTest, FileWithoutTokensIsAnError) {
