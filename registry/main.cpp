@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
       [&metrics](const rpc::CallRecord& call) { metrics.record_call(call); });
   auto http = reg::http_server_options_from(config);
   if (!http.ok()) {
-    spdlog::error("{}", http.error());
+    reg::startup_error(http.error());
     return 2;
   }
   const auto started = Clock::now();
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
 
   // Listen. The methods come once the port is known, for get_service_specs.
   if (auto error = server.bind()) {
-    spdlog::error("{}", *error);
+    reg::startup_error(*error);
     return 1;
   }
   std::atomic<std::uint64_t> changes{0};
