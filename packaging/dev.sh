@@ -17,6 +17,7 @@ packages=(
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev python3 curl
   prometheus  # promtool, which checks GET /metrics in a test
+  util-linux  # setpriv: tests of unreadable files, when they run as root
 )
 
 source "$here/packaging/deps.sh"
