@@ -24,6 +24,7 @@
 #include "gemstone/version.hpp"
 #include "registry/api/registry_methods.hpp"
 #include "registry/api/watch_hub.hpp"
+#include "registry/daemon/change_log.hpp"
 #include "registry/daemon/config.hpp"
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   if (!config.state_file.empty()) reg::restore_state(config.state_file, config.ttl, store, metrics);
   store.raise_index(wall_clock_index());
   reg::WatchHub watchers(store, config.max_watchers, &metrics);
+  watchers.set_change_observer(reg::log_changes);
   watchers.attach();
 
   // The dispatcher and the HTTP server in front of it.

@@ -215,7 +215,14 @@ void WatchHub::run() {
   std::unique_lock lock(mutex_);
   while (!closing_) {
     changes.swap(pending_);
-    if (!changes.empty()) wake(changes, woken);
+    if (!changes.empty()) {
+      wake(changes, woken);
+      if (change_observer_) {
+        lock.unlock();
+        change_observer_(changes);
+        lock.lock();
+      }
+    }
     changes.clear();
     const auto now = Clock::now();
     expire(now, timed_out);

@@ -179,6 +179,26 @@ TEST(RegistrySystemServiceTest, AccessLogNamesTheJsonRpcCallsAndTheDuration) {
   EXPECT_GE(longest_watch, 250.0) << err;
 }
 
+TEST(RegistrySystemServiceTest, AtDebugLevelEachInstanceThatCameOrWentIsLogged) {
+  RegistryProcess registry({"--log-level", "debug", "--ttl", "0.3"}, kNoConfig);
+  registry.call("ping", R"(["svc.a","10.0.0.5",8080])");
+  registry.call("ping", R"(["svc.a","10.0.0.5",8080])");  // a renewal: no line
+  registry.call("ping", R"(["svc.b","::1",9000])");
+  registry.call("unregister", R"(["svc.b","::1",9000])");
+  ASSERT_TRUE(registry.process().wait_for_stderr(
+      [](const std::string& err) {
+        return err.find("debug instance expired: svc.a 10.0.0.5:8080") != std::string::npos;
+      },
+      10s))
+      << registry.process().err();
+  const std::string err = registry.process().err();
+  const auto registered = err.find("debug instance registered: svc.a 10.0.0.5:8080");
+  EXPECT_NE(registered, std::string::npos) << err;
+  EXPECT_EQ(err.find("debug instance registered: svc.a", registered + 1), std::string::npos) << err;
+  EXPECT_NE(err.find("debug instance registered: svc.b [::1]:9000"), std::string::npos) << err;
+  EXPECT_NE(err.find("debug instance unregistered: svc.b [::1]:9000"), std::string::npos) << err;
+}
+
 TEST(RegistrySystemServiceTest, PrintConfigOutputIsAConfigFileThatReadsBackTheSame) {
   const std::string printed = print_config(
       {"--ttl", "12.5", "--state-file", "/tmp/x y/\"state\".json", "--access-log", "true"});
