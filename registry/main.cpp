@@ -29,6 +29,7 @@
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
 #include "registry/daemon/options_from_config.hpp"
+#include "registry/daemon/state_directory.hpp"
 #include "registry/daemon/state_restore.hpp"
 #include "registry/daemon/state_saver.hpp"
 #include "registry/http/http_server.hpp"
@@ -141,6 +142,11 @@ int main(int argc, char** argv) {
   // Logging.
   reg::setup_logging(config.log_level);
   if (!config.config_file.empty()) spdlog::info("configuration read from {}", config.config_file);
+  if (const auto state_dir = reg::prepare_state_directory(config.state_file); state_dir.problem) {
+    spdlog::warn("{}", *state_dir.problem);
+  } else if (state_dir.created) {
+    spdlog::info("made the state directory for {}", config.state_file);
+  }
 
   // The store, with what it held before a restart.
   reg::Metrics metrics(std::vector<std::string>(gemstone::registry_protocol::kMethods.begin(),
