@@ -1,7 +1,8 @@
-// gemstone-registry. main() reads as the daemon's life: configuration,
-// signals, logging, the store (with what it held before a restart), the
-// dispatcher and its methods, listen, serve until a signal, drain, the last
-// save of the state, exit. Everything else lives in registry_core.
+// gemstone-registry. main() reads as the daemon's life: signals,
+// configuration, logging, the store (with what it held before a restart),
+// the dispatcher and its methods, listen, serve (reloading on SIGHUP) until
+// SIGTERM or SIGINT, drain, the last save of the state, exit. Everything
+// else lives in registry_core.
 
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
 #include "registry/daemon/options_from_config.hpp"
+#include "registry/daemon/reloader.hpp"
 #include "registry/daemon/state_directory.hpp"
 #include "registry/daemon/state_restore.hpp"
 #include "registry/daemon/state_saver.hpp"
@@ -42,14 +44,16 @@ namespace reg = gemstone::registry;
 namespace rpc = gemstone::jsonrpc;
 using reg::Clock;
 
-// SIGINT and SIGTERM are taken by one thread with sigwait(), so no handler
-// ever runs inside another thread's work. Blocked before any thread starts:
-// every thread inherits the mask.
-sigset_t block_stop_signals() {
+// SIGINT, SIGTERM and SIGHUP are taken by one thread with sigwait(), so no
+// handler ever runs inside another thread's work. Blocked first thing, before
+// any thread starts (every thread inherits the mask): from then on a SIGHUP
+// waits for the reload instead of killing the daemon.
+sigset_t block_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a write to a client that left fails with EPIPE instead
   return signals;
@@ -104,13 +108,18 @@ std::uint64_t wall_clock_index() {
 }
 
 // Serves until SIGINT or SIGTERM, then returns once requests in flight are
-// done. `stopping` runs first: parked long polls are answered before the drain.
+// done. `stopping` runs first: parked long polls are answered before the
+// drain. Each SIGHUP runs `reload` on the signal thread, while serving.
 void serve_until_signal(reg::HttpServer& server, const sigset_t& signals,
-                        const std::function<void()>& stopping) {
+                        const std::function<void()>& stopping,
+                        const std::function<void()>& reload) {
   std::atomic<bool> served{false};
   std::thread waiter([&] {
     int received = 0;
-    sigwait(&signals, &received);
+    while (sigwait(&signals, &received) != 0 || received == SIGHUP) {
+      if (received == SIGHUP && !served) reload();
+      received = 0;
+    }
     if (served) return;  // woken by ourselves below
     spdlog::info("received {}, finishing requests in flight",
                  received == SIGINT ? "SIGINT" : "SIGTERM");
@@ -130,13 +139,13 @@ void serve_until_signal(reg::HttpServer& server, const sigset_t& signals,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Signals, before anything else.
+  const sigset_t signals = block_signals();
+
   // Configuration: flags, environment, file. Bad values stop here with exit 2.
   const reg::ConfigOutcome loaded = reg::load_config(argc, argv);
   if (loaded.action == reg::ConfigOutcome::Action::kExit) return loaded.exit_code;
   const reg::Config& config = loaded.config;
-
-  // Signals, before any other thread exists.
-  const sigset_t stop_signals = block_stop_signals();
   raise_descriptor_limit();
 
   // Logging.
@@ -195,7 +204,9 @@ int main(int argc, char** argv) {
                   std::chrono::milliseconds(static_cast<long long>(config.state_save_interval * 1000)),
                   changes);
   }
-  serve_until_signal(server, stop_signals, [&watchers] { watchers.shutdown(); });
+  reg::Reloader reloader([argc, argv] { return reg::read_config(argc, argv); }, config, server);
+  serve_until_signal(
+      server, signals, [&watchers] { watchers.shutdown(); }, [&reloader] { reloader.reload(); });
 
   // Drained: the last word goes to the state file.
   sweeper.stop();

@@ -336,7 +336,21 @@ std::string render_config(const Config& config) {
   return out;
 }
 
-ConfigOutcome load_config(int argc, char** argv) {
+std::vector<OptionChange> changed_options(const Config& before, const Config& after) {
+  std::vector<OptionChange> changed;
+  for (const auto& o : options()) {
+    std::string was = o.field.get(before);
+    std::string now = o.field.get(after);
+    if (was != now) changed.push_back({o.name, std::move(was), std::move(now)});
+  }
+  return changed;
+}
+
+namespace {
+
+// load_config, and read_config when `error` is given: then the one line
+// that would have been printed goes there instead.
+ConfigOutcome parse(int argc, char** argv, std::string* error) {
   ConfigOutcome outcome;
   CLI::App app{"gemstone-registry: a service registry for JSON-RPC 2.0 microservices.\n"
                "Example: gemstone-registry --port 8000 --ttl 90",
@@ -374,14 +388,23 @@ ConfigOutcome load_config(int argc, char** argv) {
     outcome.action = ConfigOutcome::Action::kExit;
     return outcome;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "gemstone-registry: " << one_line(e.what()) << " (see --help)\n";
+    const std::string message = one_line(e.what()) + " (see --help)";
+    if (error != nullptr) {
+      *error = message;
+    } else {
+      std::cerr << "gemstone-registry: " << message << "\n";
+    }
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
   }
 
   auto fail = [&](const std::string& message) {
-    std::cerr << "gemstone-registry: " << one_line(message) << "\n";
+    if (error != nullptr) {
+      *error = one_line(message);
+    } else {
+      std::cerr << "gemstone-registry: " << one_line(message) << "\n";
+    }
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
@@ -423,11 +446,24 @@ ConfigOutcome load_config(int argc, char** argv) {
     }
   }
 
-  if (print_config) {
+  if (print_config && error == nullptr) {
     std::cout << render_config(config);
     outcome.action = ConfigOutcome::Action::kExit;
   }
   return outcome;
+}
+
+}  // namespace
+
+ConfigOutcome load_config(int argc, char** argv) { return parse(argc, argv, nullptr); }
+
+Result<Config, std::string> read_config(int argc, char** argv) {
+  std::string error;
+  ConfigOutcome outcome = parse(argc, argv, &error);
+  if (outcome.action == ConfigOutcome::Action::kExit) {
+    return error.empty() ? std::string("the command line asks for no run") : error;
+  }
+  return std::move(outcome.config);
 }
 
 }  // namespace gemstone::registry
