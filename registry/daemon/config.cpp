@@ -297,9 +297,8 @@ std::optional<std::string> apply_file(Config& config, const std::string& path) {
 
 // "Seconds an instance ... (default 90)": what --help shows for an option.
 std::string help_of(const Option& option) {
-  std::string help = option.help;
-  if (*option.default_text != '\0') help += std::string(" (default ") + option.default_text + ")";
-  return help;
+  return std::string(option.help) + " (default " +
+         (*option.default_text != '\0' ? option.default_text : "none") + ")";
 }
 
 // An error is one line, whatever text a flag or variable carried into it.
@@ -357,6 +356,14 @@ ConfigOutcome parse(int argc, char** argv, std::string* error) {
                "gemstone-registry"};
   app.set_version_flag("--version", std::string("gemstone-registry ") + kVersion);
   app.get_formatter()->column_width(34);
+  app.footer(
+      "Each option is also an environment variable (--max-body-bytes:\n"
+      "GEMSTONE_REGISTRY_MAX_BODY_BYTES) and a key of the config file (max_body_bytes = 2097152):\n"
+      "the flag wins, then the environment, then the file, then the default.\n"
+      "A relative read_token_file, write_token_file, tls_cert or tls_key is looked up in\n"
+      "$CREDENTIALS_DIRECTORY when systemd sets it (LoadCredential=).\n"
+      "SIGHUP reloads the token files, the TLS certificate and key, log_level and access_log.\n"
+      "See gemstone-registry(8).");
 
   std::string config_file;
   bool print_config = false;
