@@ -183,8 +183,9 @@ void WatchHub::answer(std::vector<Due>& due, bool by_timeout) {
         const std::string text = answer_ ? answer_(*d.filter, recent(*d.filter, index)) : "null";
         it = made.emplace(key, text).first;
       }
-      reply.result_json(it->second);
+      // Counted first: a client that reads /metrics after its answer sees it.
       if (metrics_ != nullptr) metrics_->record_watch_answered(by_timeout);
+      reply.result_json(it->second);
     }
   }
   due.clear();
