@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Debian package and checks it as an operator would meet it:
-# lintian (no errors), dpkg -i (twice: install, then upgrade in place), the
+# lintian (no errors), the licence (MIT, DEP-5) and maintainer, dpkg -i (twice: install, then upgrade in place), the
 # installed binaries, the conffile, a short run of the installed daemon,
 # systemd-analyze verify of the unit, and dpkg --purge.
 # Needs root or sudo; installs the tools it lacks; reads no standard input.
@@ -48,6 +48,17 @@ fi
 dpkg-deb -f "$deb" Depends | grep libcpp-httplib >/dev/null || fail "Depends lacks the shared libraries"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -x /etc/gemstone/registry.toml >/dev/null \
   || fail "/etc/gemstone/registry.toml is not a conffile"
+
+step "licence and maintainer"
+copyright="$(mktemp)"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/gemstone/copyright >"$copyright"
+"$here/packaging/check-licence.sh" "$here/LICENSE" "$copyright" \
+  || { rm -f "$copyright"; fail "the package's copyright file does not carry the MIT licence"; }
+rm -f "$copyright"
+maintainer="$(dpkg-deb -f "$deb" Maintainer)"
+grep -Eq '^[^<>]+ <[^@<> ]+@[^@<> ]+\.[a-z]+>$' <<<"$maintainer" && ! grep -q '\.invalid>$' <<<"$maintainer" \
+  || fail "Maintainer is not a real name and address: $maintainer"
+echo "Maintainer: $maintainer"
 
 step "dpkg -i (install, then again as an upgrade)"
 install_deb() {
