@@ -18,6 +18,7 @@ packages=(
   libgtest-dev python3 curl
   prometheus  # promtool, which checks GET /metrics in a test
   util-linux  # setpriv: tests of unreadable files, when they run as root
+  etcd-server etcd-client  # the etcd backend's tests start real etcd members
 )
 
 source "$here/packaging/deps.sh"

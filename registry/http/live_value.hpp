@@ -32,7 +32,20 @@ class LiveValue {
 
   /// The current value. The reference stays valid on this thread until its
   /// next get() of any LiveValue<T>: use it, do not keep it.
-  const T& get() const {
+  const T& get() const { return *held().value; }
+
+  /// The current value, kept alive for as long as the caller holds it (for
+  /// work that outlives the request: one reference count more).
+  std::shared_ptr<const T> share() const { return held().value; }
+
+ private:
+  struct Held {
+    std::uint64_t version = 0;
+    std::shared_ptr<const T> value;
+  };
+
+  // This thread's reference to the current value, refreshed when it moved.
+  Held& held() const {
     thread_local Held held;
     const std::uint64_t version = version_.load(std::memory_order_acquire);
     if (held.version != version) {
@@ -40,14 +53,8 @@ class LiveValue {
       held.value = current_;
       held.version = version_.load(std::memory_order_relaxed);
     }
-    return *held.value;
+    return held;
   }
-
- private:
-  struct Held {
-    std::uint64_t version = 0;
-    std::shared_ptr<const T> value;
-  };
   // Unique across every LiveValue<T>, so that a thread's Held never takes
   // one instance's value for another's.
   static std::uint64_t next_version() {

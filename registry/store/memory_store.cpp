@@ -73,8 +73,8 @@ void MemoryStore::reposition(ExpiryList::iterator it) {
   expiry_.splice(pos, expiry_, it);  // no-op when it is already there
 }
 
-bool MemoryStore::unregister(std::string_view name, std::string_view host, std::uint16_t port,
-                             Clock::time_point now) {
+Result<bool, StoreError> MemoryStore::unregister(std::string_view name, std::string_view host,
+                                                 std::uint16_t port, Clock::time_point now) {
   std::unique_lock lock(mutex_);
   auto bucket = names_.find(std::string(name));
   if (bucket == names_.end()) return false;
@@ -207,6 +207,113 @@ void MemoryStore::raise_index(std::uint64_t at_least) {
 void MemoryStore::set_change_listener(ChangeListener listener) {
   std::unique_lock lock(mutex_);
   listener_ = std::move(listener);
+}
+
+void MemoryStore::apply_put(Instance instance, std::uint64_t index) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, index);
+  put_locked(std::move(instance), index, changes);
+  lock.unlock();
+  tell(std::move(changes));
+}
+
+bool MemoryStore::apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
+                               std::uint64_t index, RemovalReason reason) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, index);
+  const bool removed = remove_locked(name, host, port, index, reason, changes);
+  lock.unlock();
+  tell(std::move(changes));
+  return removed;
+}
+
+void MemoryStore::apply(std::vector<ReplicaOp> ops, std::uint64_t index) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  for (ReplicaOp& op : ops) {
+    if (op.remove) {
+      remove_locked(op.instance.name, op.instance.host, op.instance.port, op.index, op.reason,
+                    changes);
+    } else {
+      put_locked(std::move(op.instance), op.index, changes);
+    }
+    index_ = std::max(index_, op.index);
+  }
+  index_ = std::max(index_, index);
+  lock.unlock();
+  tell(std::move(changes));
+}
+
+void MemoryStore::put_locked(Instance instance, std::uint64_t index, std::vector<Change>& changes) {
+  auto bucket = names_.find(instance.name);
+  if (bucket != names_.end()) {
+    auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
+    if (entry != bucket->second.end()) {
+      Instance& stored = *entry->second;
+      const bool replaced = stored.url != instance.url || stored.meta != instance.meta;
+      Change change;
+      if (replaced) {
+        change.index = index;
+        change.kind = ChangeKind::kUpdated;
+        change.before = stored;
+      }
+      stored.url = std::move(instance.url);
+      stored.meta = std::move(instance.meta);
+      stored.expires_at = instance.expires_at;
+      reposition(entry->second);
+      if (replaced) {
+        change.after = stored;
+        changes.push_back(std::move(change));
+      }
+      return;
+    }
+  }
+  if (bucket == names_.end()) {
+    bucket = names_.emplace(instance.name, Bucket{}).first;
+    sorted_names_.emplace(bucket->first, &bucket->second);
+  }
+  Endpoint endpoint(instance.host, instance.port);
+  expiry_.push_back(std::move(instance));
+  auto it = std::prev(expiry_.end());
+  reposition(it);
+  bucket->second.emplace(std::move(endpoint), it);
+  Change change;
+  change.index = index;
+  change.kind = ChangeKind::kAdded;
+  change.after = *it;
+  changes.push_back(std::move(change));
+}
+
+bool MemoryStore::remove_locked(std::string_view name, std::string_view host, std::uint16_t port,
+                                std::uint64_t index, RemovalReason reason,
+                                std::vector<Change>& changes) {
+  auto bucket = names_.find(std::string(name));
+  if (bucket == names_.end()) return false;
+  auto entry = bucket->second.find(Endpoint(std::string(host), port));
+  if (entry == bucket->second.end()) return false;
+  Change change;
+  change.index = index;
+  change.kind = ChangeKind::kRemoved;
+  change.reason = reason;
+  change.before = std::move(*entry->second);
+  erase(bucket, entry);
+  changes.push_back(std::move(change));
+  return true;
+}
+
+bool MemoryStore::renew(const Instance& instance) {
+  std::unique_lock lock(mutex_);
+  auto bucket = names_.find(instance.name);
+  if (bucket == names_.end()) return false;
+  auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
+  if (entry == bucket->second.end()) return false;
+  Instance& stored = *entry->second;
+  if (stored.url != instance.url || stored.meta != instance.meta) return false;
+  stored.expires_at = instance.expires_at;
+  reposition(entry->second);
+  return true;
 }
 
 }  // namespace gemstone::registry

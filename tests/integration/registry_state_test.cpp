@@ -243,6 +243,7 @@ TEST_F(RegistryStateTest, StateFileThatIsADirectoryIsLoggedNotFatal) {
   EXPECT_EQ(names(locate_all(*registry)), std::set<std::string>{"svc"});
   // Served all along; only the exit status says the last save failed.
   EXPECT_EQ(registry->stop(), 1);
+  registry->process().join_output();  // its last lines may still be in the pipe
   EXPECT_NE(registry->process().err().find("the last save of " + path_ + " failed"),
             std::string::npos)
       << registry->process().err();
@@ -289,6 +290,7 @@ TEST_F(RegistryStateTest, UnwritableStateFileIsLoggedAndCountedNotFatal) {
   EXPECT_EQ(names(locate_all(*registry)), std::set<std::string>{"svc"});
   // Served all along; the exit status says that the instances were not kept.
   EXPECT_EQ(registry->stop(), 1);
+  registry->process().join_output();
   const std::string err = registry->process().err();
   EXPECT_NE(err.find("the last save of " + path_ + " failed"), std::string::npos) << err;
   EXPECT_NE(err.find("cannot write state file"), std::string::npos) << err;
