@@ -145,5 +145,21 @@ TEST(AccessGuardTest, MethodThatNamesNoScopeIsProtectedAsAWrite) {
   EXPECT_FALSE(make_guard(policy, writer)(unscoped).has_value());
 }
 
+// A request handled on a worker after a reload replaced the tokens is judged
+// by the tokens of its arrival, which its guard keeps alive.
+TEST(AccessGuardTest, ALastingGuardKeepsItsTokenAndItsPolicy) {
+  auto policy = std::make_shared<const AccessPolicy>(std::nullopt, TokenSet::of({"w"}));
+  std::string header = "w";
+  const jsonrpc::Guard guard = make_lasting_guard(policy, std::optional<std::string>(header));
+  const jsonrpc::Guard anonymous = make_lasting_guard(policy, std::nullopt);
+  policy.reset();
+  header = "x";
+  jsonrpc::Method ping;
+  ping.name = "ping";
+  EXPECT_FALSE(guard(ping).has_value());
+  EXPECT_TRUE(anonymous(ping).has_value());
+  EXPECT_FALSE(make_lasting_guard(std::make_shared<const AccessPolicy>(), std::nullopt));
+}
+
 }  // namespace
 }  // namespace gemstone::registry
