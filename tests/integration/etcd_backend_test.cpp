@@ -3,8 +3,12 @@
 // started while etcd is down, and a compaction a node's watch missed.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <string>
@@ -335,6 +339,38 @@ TEST_F(EtcdBackendTest, NotificationsAndBatchesWithPingsAreWrittenToo) {
   EXPECT_EQ(answers[1]["result"].Size(), 1u);  // the ping before it is visible
   auto specs = a->call("get_service_specs");
   EXPECT_STREQ(specs["result"]["backend"].GetString(), "etcd");
+}
+
+// Pings go to etcd from a worker thread, after their request's buffers are
+// gone: their token is still judged by the tokens a reload put in force, and
+// the access log still names them.
+TEST_F(EtcdBackendTest, ReloadedTokensAndTheAccessLogApplyToWritesToEtcd) {
+  std::string tokens = ::testing::TempDir() + "etcd_write_tokens_" + std::to_string(::getpid());
+  std::ofstream(tokens, std::ios::trunc) << "old-token\n";
+  auto args = etcd_args(etcd_->endpoints());
+  args.insert(args.end(), {"--write-token-file", tokens, "--access-log", "true"});
+  RegistryProcess node(args);
+  ASSERT_TRUE(eventually([&] { return health_of(node).find("\"status\":\"ok\"") != std::string::npos; }, 5s));
+  auto ping_with = [&](const std::string& token) {
+    httplib::Client client("127.0.0.1", node.port());
+    client.set_read_timeout(10);
+    auto res = client.Post("/api", {{"Authorization", "Bearer " + token}},
+                           request_body("ping", ping_params("svc.tok", 9001), 1), "application/json");
+    return res ? parse(res->body) : rapidjson::Document();
+  };
+  ASSERT_TRUE(ok(ping_with("old-token")));
+  std::ofstream(tokens, std::ios::trunc) << "new-token\n";
+  node.process().send_signal(SIGHUP);
+  ASSERT_TRUE(node.process().wait_for_stderr(
+      [](const std::string& err) { return err.find("reload finished") != std::string::npos; }, 10s));
+  auto refused = ping_with("old-token");
+  ASSERT_TRUE(refused.HasMember("error") && refused["error"].IsObject()) << to_json(refused);
+  EXPECT_EQ(refused["error"]["code"].GetInt(), -32001);
+  EXPECT_TRUE(ok(ping_with("new-token")));
+  EXPECT_TRUE(node.process().wait_for_stderr(
+      [](const std::string& err) { return err.find("ms, rpc ping\n") != std::string::npos; }, 5s))
+      << node.process().err();
+  std::remove(tokens.c_str());
 }
 
 TEST(EtcdBackendConfigTest, StateFileWithEtcdStopsTheStartWithOneLine) {
