@@ -26,6 +26,7 @@ struct MethodsOptions {
   std::size_t max_host_length{};  ///< characters; at most the protocol's 253
   LocateResult locate_result{};
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  Clock::time_point started = Clock::now();  ///< for get_service_specs' uptime_seconds
 };
 
 /// Counters the methods keep up to date (for /metrics); optional.
