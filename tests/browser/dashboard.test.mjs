@@ -104,7 +104,7 @@ test('the page loads from /, shows the registry, with no console error and no CS
       const before = secondsOf(await text(page, `${row} td.expires`));
       assert.ok(before > 60 && before <= 75, `expires in ${before}`);
       await eventually('the countdown moves', async () =>
-        secondsOf(await text(page, `${row} td.expires`)) < before, 3000);
+        secondsOf(await text(page, `${row} td.expires`)) < before, 5000);
 
       // One more, so that the screenshots show how a new instance is marked.
       await registry.ping('billing.api', 9003, { zone: 'eu-1', version: '2.4' });
@@ -144,17 +144,17 @@ test('instances appear, change, and go without a reload', { timeout: 30000 }, as
 
     await registry.ping('orders', 7002, { zone: 'b' });
     const added = await eventually('the new instance, marked', async () =>
-      (await rows(page)).find((r) => r.key === 'orders 127.0.0.1 7002' && r.classes.includes('added')), 3000);
+      (await rows(page)).find((r) => r.key === 'orders 127.0.0.1 7002' && r.classes.includes('added')), 5000);
     assert.ok(added);
     assert.equal(await text(page, '#instance-count'), '2');
 
     await registry.ping('orders', 7002, { zone: 'c' });
     await eventually('the new metadata', async () =>
-      (await text(page, '#instances tr[data-key="orders 127.0.0.1 7002"] td.meta')) === 'zone=c', 3000);
+      (await text(page, '#instances tr[data-key="orders 127.0.0.1 7002"] td.meta')) === 'zone=c', 5000);
 
     assert.equal(await registry.call('unregister', { name: 'orders', host: '127.0.0.1', port: 7001 }), true);
     const gone = await eventually('the unregistered instance greyed out', async () =>
-      (await rows(page)).find((r) => r.key === 'orders 127.0.0.1 7001' && r.classes.includes('gone')), 3000);
+      (await rows(page)).find((r) => r.key === 'orders 127.0.0.1 7001' && r.classes.includes('gone')), 5000);
     assert.equal(gone.expires, 'unregistered');
     await eventually('the unregistered instance removed', async () =>
       !(await rows(page)).some((r) => r.key === 'orders 127.0.0.1 7001'), 5000);
@@ -186,7 +186,7 @@ test('the glob filter shows exactly what locate_service and list_services answer
         await eventually(`the page's answer for ${pattern}`, async () =>
           JSON.stringify(await liveKeys(page)) === JSON.stringify(located) &&
           JSON.stringify(await shownServices(page)) === JSON.stringify(listed) &&
-          (await text(page, '#selected')) === pattern, 3000);
+          (await text(page, '#selected')) === pattern, 5000);
         assert.equal(await visible(page, '#no-instances'), located.length === 0, pattern);
       }
       assert.match(page.url(), /#$|\/ui\/$/, 'the default filter leaves the address clean');
