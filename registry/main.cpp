@@ -209,8 +209,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::atomic<std::uint64_t> changes{0};
-  reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
-                            count_changes(metrics, changes), &watchers);
+  reg::MethodsOptions methods = reg::methods_options_from(config, server.bound_port());
+  methods.started = started;
+  reg::add_registry_methods(dispatcher, store, std::move(methods), count_changes(metrics, changes),
+                            &watchers);
   log_listening(config, server.bound_port());
 
   // Serve until a signal, with expiry sweeps (etcd expires its own) and

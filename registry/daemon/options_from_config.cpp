@@ -72,6 +72,7 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   http.tls_cert = config.tls_cert;
   http.tls_key = config.tls_key;
   http.tls_ciphers = config.tls_ciphers;
+  http.ui = config.ui;
   return http;
 }
 

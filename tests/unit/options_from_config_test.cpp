@@ -53,6 +53,13 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   EXPECT_TRUE(http.tls_cert.empty());
 }
 
+TEST(HttpServerOptionsFromTest, TheDashboardIsOnUnlessTurnedOff) {
+  Config config;
+  EXPECT_TRUE(http_server_options_from(config).value().ui);
+  config.ui = false;
+  EXPECT_FALSE(http_server_options_from(config).value().ui);
+}
+
 TEST(HttpServerOptionsFromTest, TlsCertAndKeyComeTogether) {
   Config config;
   config.tls_cert = "/etc/x/cert.pem";
