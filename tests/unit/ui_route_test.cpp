@@ -21,7 +21,7 @@ class UiRouteTest : public ::testing::Test {
   explicit UiRouteTest(bool ui = true)
       : metrics_(std::vector<std::string>{"ping"}),
         routes_(RoutesOptions{1024 * 1024, 16384, false, AccessPolicy(), ui}, dispatcher_, metrics_,
-                [] { return std::string("{}"); }, [] { return Metrics::Gauges{}; }) {}
+                [] { return Health{200, "{}"}; }, [] { return Metrics::Gauges{}; }) {}
 
   Response get(const std::string& target, const std::string& method = "GET",
                std::vector<Header> headers = {}) {
