@@ -226,8 +226,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::atomic<std::uint64_t> changes{0};
-  reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
-                            count_changes(metrics, changes), &watchers);
+  reg::MethodsOptions methods = reg::methods_options_from(config, server.bound_port());
+  methods.started = started;
+  reg::add_registry_methods(dispatcher, store, std::move(methods), count_changes(metrics, changes),
+                            &watchers);
   metrics.index_methods(dispatcher.methods());
   log_listening(config, server.bound_port());
 

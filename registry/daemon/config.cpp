@@ -303,6 +303,8 @@ const std::vector<Option>& options() {
       {"tls_ciphers", "",
        "OpenSSL cipher list for TLS 1.2 (empty: Mozilla's \"intermediate\" list, forward-secret AEAD only)",
        text(&Config::tls_ciphers, "LIST")},
+      {"ui", "true", "Serve the dashboard, a page that shows what is registered, at /ui/",
+       boolean(&Config::ui)},
   };
   return table;
 }

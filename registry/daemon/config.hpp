@@ -58,6 +58,7 @@ struct Config {
   std::string tls_cert;          ///< with tls_key: serve HTTPS
   std::string tls_key;
   std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
+  bool ui{};                ///< serve the dashboard at /ui/
   std::string config_file;  ///< where file values came from, if any
 };
 

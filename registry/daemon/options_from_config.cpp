@@ -73,6 +73,7 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   http.tls_cert = credential_path(config.tls_cert);
   http.tls_key = credential_path(config.tls_key);
   http.tls_ciphers = config.tls_ciphers;
+  http.ui = config.ui;
   return http;
 }
 

@@ -155,7 +155,7 @@ struct HttpServer::Impl final : http::FileHandler {
       : options(std::move(o)),
         metrics(m),
         routes(http::RoutesOptions{options.max_body_bytes, options.max_header_bytes,
-                                   options.access_log, options.access},
+                                   options.access_log, options.access, options.ui},
                dispatcher, metrics, std::move(health_body), std::move(gauges)),
         shared(limits_of(options), routes) {}
 

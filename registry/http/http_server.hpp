@@ -36,6 +36,7 @@ struct HttpServerOptions {
   std::string tls_cert;     ///< with tls_key: HTTPS (PEM files)
   std::string tls_key;
   std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
+  bool ui{};                ///< serve the dashboard at /ui/
 
   /// An answer that makes no progress for this long: the client is gone.
   std::chrono::milliseconds write_timeout{5000};

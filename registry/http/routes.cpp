@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gemstone/ascii.hpp"
+#include "registry/http/ui_route.hpp"
 
 namespace gemstone::registry::http {
 namespace {
@@ -98,7 +99,8 @@ void Routes::handle(const Request& request, Response& response) const {
     response.allow = "POST";
     return;
   }
-  if (path == "/health" || path == "/metrics") {
+  const bool ui = options_.ui && is_ui_path(path);
+  if (path == "/health" || path == "/metrics" || ui) {
     if (method != "GET" && method != "HEAD") {
       response = error(405, std::string(method) + " is not allowed, use GET");
       response.allow = "GET, HEAD";
@@ -109,9 +111,11 @@ void Routes::handle(const Request& request, Response& response) const {
       Health health = health_();
       response.status = health.status;
       response.body = std::move(health.body);
-    } else {
+    } else if (path == "/metrics") {
       response.content_type = kMetricsType;
       response.body = metrics_.render(gauges_());
+    } else {
+      answer_ui(request.head, response);
     }
     return;
   }

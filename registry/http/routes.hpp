@@ -1,6 +1,6 @@
 #pragma once
 // What the registry answers over HTTP: POST /api to the JSON-RPC
-// dispatcher, GET /health, GET /metrics, and every HTTP-level refusal (verb,
+// dispatcher, GET /health, GET /metrics, the dashboard (GET /ui/), and every HTTP-level refusal (verb,
 // content type, sizes, timeouts) as a JSON-RPC error body. Routes see
 // Request and Response only: no socket, no TLS.
 
@@ -27,6 +27,7 @@ struct RoutesOptions {
   std::size_t max_header_bytes = 16384;  ///< names and values altogether; more: 431
   bool access_log = false;  ///< at start; set_access_log changes it
   AccessPolicy access;      ///< at start; set_access changes it
+  bool ui = false;  ///< serve the dashboard at /ui/ (and redirect / there)
 };
 
 class Routes {

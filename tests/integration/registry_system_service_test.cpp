@@ -244,6 +244,7 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"tls_cert", {"/etc/x/cert.pem", "\"/etc/x/cert.pem\""}},
       {"tls_key", {"/etc/x/key.pem", "\"/etc/x/key.pem\""}},
       {"tls_ciphers", {"ECDHE-RSA-AES128-GCM-SHA256", "\"ECDHE-RSA-AES128-GCM-SHA256\""}},
+      {"ui", {"false", "false"}},
   };
   const auto defaults = parse_print_config(print_config({}));
   ASSERT_EQ(defaults.size(), changed.size()) << "an option without a case here";

@@ -91,6 +91,13 @@ TEST(HttpServerOptionsFromTest, AnUnreadableTokenFileSaysWhy) {
             "directory");
 }
 
+TEST(HttpServerOptionsFromTest, TheDashboardIsOnUnlessTurnedOff) {
+  Config config;
+  EXPECT_TRUE(http_server_options_from(config).value().ui);
+  config.ui = false;
+  EXPECT_FALSE(http_server_options_from(config).value().ui);
+}
+
 TEST(HttpServerOptionsFromTest, TlsCertAndKeyComeTogether) {
   Config config;
   config.tls_cert = "/etc/x/cert.pem";
