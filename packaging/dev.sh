@@ -17,6 +17,7 @@ packages=(
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev python3 curl
   prometheus  # promtool, which checks GET /metrics in a test
+  etcd-server etcd-client  # the etcd backend's tests start real etcd members
   zsh fish    # check the syntax of gemstone's completion scripts in a test
 )
 

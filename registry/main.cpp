@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,11 +26,13 @@
 #include "registry/api/registry_methods.hpp"
 #include "registry/api/watch_hub.hpp"
 #include "registry/daemon/config.hpp"
+#include "registry/daemon/etcd_backend.hpp"
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
 #include "registry/daemon/options_from_config.hpp"
 #include "registry/daemon/state_restore.hpp"
 #include "registry/daemon/state_saver.hpp"
+#include "registry/daemon/worker_pool.hpp"
 #include "registry/http/http_server.hpp"
 #include "registry/metrics.hpp"
 #include "registry/store/memory_store.hpp"
@@ -62,14 +65,23 @@ void raise_descriptor_limit() {
   }
 }
 
-std::string health_body(Clock::time_point started, const reg::Store& store) {
+// With etcd: 503 "starting" until the first list (a load balancer keeps
+// the node out until it has the view), then 200, naming the backend's state.
+reg::http::Health health(Clock::time_point started, const reg::Store& store,
+                         const reg::EtcdBackend* etcd) {
   const double uptime = std::chrono::duration<double>(Clock::now() - started).count();
-  char body[160];
+  const bool starting = etcd != nullptr && !etcd->ready();
+  char backend[48] = "";
+  if (etcd != nullptr) std::snprintf(backend, sizeof backend, ",\"backend\":\"%s\"", etcd->state());
+  char body[224];
   std::snprintf(body, sizeof body,
-                "{\"status\":\"ok\",\"version\":\"%s\",\"uptime_seconds\":%.3f,\"instances\":%zu}",
-                gemstone::kVersion, uptime, store.size());
-  return body;
+                "{\"status\":\"%s\",\"version\":\"%s\",\"uptime_seconds\":%.3f,\"instances\":%zu%s}",
+                starting ? "starting" : "ok", gemstone::kVersion, uptime, store.size(), backend);
+  return {starting ? 503 : 200, body};
 }
+
+// Writes to etcd wait on the network: they run here, never on an event loop.
+constexpr std::size_t kBackendWriters = 16;
 
 // Counts pings and unregisters for /metrics and bumps `changes`, which
 // tells the state saver there is something to write.
@@ -86,10 +98,13 @@ reg::MethodEvents count_changes(reg::Metrics& metrics, std::atomic<std::uint64_t
 
 void log_listening(const reg::Config& config, int port) {
   const bool v6 = config.host.find(':') != std::string::npos;
-  spdlog::info("gemstone-registry {} listening on {}://{}{}{}:{}/api (ttl {}s, {} responses)",
+  spdlog::info("gemstone-registry {} listening on {}://{}{}{}:{}/api (ttl {}s, {} responses{})",
                gemstone::kVersion, config.tls_cert.empty() ? "http" : "https", v6 ? "[" : "",
                config.host, v6 ? "]" : "", port, config.ttl,
-               config.response_style == rpc::ResponseStyle::kStrict ? "strict" : "gemstone");
+               config.response_style == rpc::ResponseStyle::kStrict ? "strict" : "gemstone",
+               config.backend == reg::Backend::kEtcd
+                   ? ", etcd " + config.etcd_endpoints + " prefix " + config.etcd_prefix
+                   : std::string());
 }
 
 // The change index starts at the wall clock in microseconds (exact in a
@@ -144,16 +159,34 @@ int main(int argc, char** argv) {
   // The store, with what it held before a restart.
   reg::Metrics metrics(std::vector<std::string>(gemstone::registry_protocol::kMethods.begin(),
                                                  gemstone::registry_protocol::kMethods.end()));
-  reg::MemoryStore store(config.max_instances);
-  if (!config.state_file.empty()) reg::restore_state(config.state_file, config.ttl, store, metrics);
-  store.raise_index(wall_clock_index());
+  // In etcd, the index is etcd's revision and the state is etcd's.
+  reg::MemoryStore memory(config.max_instances);
+  std::unique_ptr<reg::EtcdBackend> etcd;
+  if (config.backend == reg::Backend::kEtcd) {
+    auto opened = reg::EtcdBackend::open(config);
+    if (!opened.ok()) {
+      spdlog::error("{}", opened.error());
+      return 2;
+    }
+    etcd = std::move(opened).value();
+  } else {
+    if (!config.state_file.empty()) reg::restore_state(config.state_file, config.ttl, memory, metrics);
+    memory.raise_index(wall_clock_index());
+  }
+  reg::Store& store = etcd ? etcd->store() : memory;
   reg::WatchHub watchers(store, config.max_watchers, &metrics);
   watchers.attach();
+  if (etcd) etcd->start();  // after the hub listens: it misses no change
 
   // The dispatcher and the HTTP server in front of it.
   rpc::Dispatcher dispatcher(reg::dispatcher_options_from(config));
   dispatcher.set_observer(
       [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
+  std::optional<reg::WorkerPool> writers;
+  if (etcd) {
+    writers.emplace(kBackendWriters);
+    dispatcher.set_offload([&writers](std::function<void()> work) { writers->submit(std::move(work)); });
+  }
   auto http = reg::http_server_options_from(config);
   if (!http.ok()) {
     spdlog::error("{}", http.error());
@@ -162,10 +195,12 @@ int main(int argc, char** argv) {
   const auto started = Clock::now();
   reg::HttpServer server(
       std::move(http).value(), dispatcher, metrics,
-      [&store, started] { return health_body(started, store); },
-      [&store, &watchers] {
-        return reg::Metrics::Gauges{store.size(), store.service_count(), watchers.parked(),
+      [&store, started, &etcd] { return health(started, store, etcd.get()); },
+      [&store, &watchers, &etcd] {
+        reg::Metrics::Gauges gauges{store.size(), store.service_count(), watchers.parked(),
                                     store.index()};
+        if (etcd) etcd->add_gauges(gauges);
+        return gauges;
       });
 
   // Listen. The methods come once the port is known, for get_service_specs.
@@ -178,8 +213,10 @@ int main(int argc, char** argv) {
                             count_changes(metrics, changes), &watchers);
   log_listening(config, server.bound_port());
 
-  // Serve until a signal, with expiry sweeps and state saves in the background.
-  reg::ExpirySweeper sweeper(store, metrics, reg::sweep_interval(config.ttl));
+  // Serve until a signal, with expiry sweeps (etcd expires its own) and
+  // state saves in the background.
+  std::optional<reg::ExpirySweeper> sweeper;
+  if (!etcd) sweeper.emplace(store, metrics, reg::sweep_interval(config.ttl));
   std::optional<reg::StateSaver> saver;
   if (!config.state_file.empty()) {
     saver.emplace(store, metrics, config.state_file,
@@ -189,7 +226,9 @@ int main(int argc, char** argv) {
   serve_until_signal(server, stop_signals, [&watchers] { watchers.shutdown(); });
 
   // Drained: the last word goes to the state file.
-  sweeper.stop();
+  if (sweeper) sweeper->stop();
+  if (writers) writers->stop();
+  if (etcd) etcd->stop();
   const bool saved = !saver || saver->stop();
   spdlog::info("stopped; {} instances were registered", store.size());
   if (!saved) {

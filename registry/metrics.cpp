@@ -162,6 +162,18 @@ std::string Metrics::render(const Gauges& gauges) const {
   gauge("gemstone_registry_state_restored_instances",
         "Instances the store took from the state file at start.",
         static_cast<double>(state_restored_.load(std::memory_order_relaxed)));
+  if (gauges.remote) {
+    gauge("gemstone_registry_backend_up",
+          "1 while the registry follows its backend (etcd), 0 while it cannot reach it.",
+          gauges.backend_up ? 1.0 : 0.0);
+    counter("gemstone_registry_backend_requests_total", "Requests sent to the backend (etcd).",
+            gauges.backend_requests);
+    counter("gemstone_registry_backend_request_failures_total",
+            "Backend requests no member answered.", gauges.backend_failures);
+    counter("gemstone_registry_backend_lists_total",
+            "Complete lists read from the backend (at start, after a compaction or a lost watch).",
+            gauges.backend_lists);
+  }
   gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
         start_time_seconds_);
   return out;

@@ -50,6 +50,12 @@ class Metrics {
     std::uint64_t services = 0;
     std::uint64_t watchers = 0;  ///< watch_services calls parked now
     std::uint64_t index = 0;     ///< the store's change index
+    /// A remote backend (etcd) only; rendered only when `remote`.
+    bool remote = false;
+    bool backend_up = false;             ///< the view follows the backend now
+    std::uint64_t backend_requests = 0;  ///< requests to the backend
+    std::uint64_t backend_failures = 0;  ///< of which no member answered
+    std::uint64_t backend_lists = 0;     ///< complete lists read (start, compaction, lost watch)
   };
   /// The exposition text; `gauges` are read at scrape time.
   std::string render(const Gauges& gauges) const;

@@ -102,4 +102,14 @@ jsonrpc::Guard make_guard(const AccessPolicy& policy,
   };
 }
 
+jsonrpc::Guard make_lasting_guard(const AccessPolicy& policy, std::optional<std::string> token) {
+  if (!policy.protects(Access::kRead) && !policy.protects(Access::kWrite)) return {};
+  return [&policy, token = std::move(token)](const jsonrpc::Method& method) -> std::optional<jsonrpc::Error> {
+    const std::optional<std::string_view> presented =
+        token ? std::optional<std::string_view>(*token) : std::nullopt;
+    if (policy.allows(method.scope, presented)) return std::nullopt;
+    return registry_protocol::access_denied();
+  };
+}
+
 }  // namespace gemstone::registry

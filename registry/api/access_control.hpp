@@ -61,6 +61,9 @@ class AccessPolicy {
 /// references to `policy` and `token`: both must outlive it.
 jsonrpc::Guard make_guard(const AccessPolicy& policy,
                           const std::optional<std::string_view>& token);
+/// make_guard() keeping its own copy of `token`, for a request handled
+/// after its buffers are gone (on a worker thread); `policy` must outlive it.
+jsonrpc::Guard make_lasting_guard(const AccessPolicy& policy, std::optional<std::string> token);
 
 /// The token a request carries: `Authorization: Bearer TOKEN` (scheme
 /// case-insensitive) or gemstone's `X-Api-Token: TOKEN`. Pass the header

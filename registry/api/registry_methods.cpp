@@ -135,6 +135,10 @@ Result<Target, Error> target_from(const Params& params, const MethodsOptions& li
   return target;
 }
 
+Error store_error(StoreError error) {
+  return error == StoreError::kFull ? protocol::registry_full() : protocol::backend_unavailable();
+}
+
 Result<Glob, Error> pattern_param(const Value* v, const char* field, const char* fallback) {
   if (v == nullptr) return Glob(fallback);
   if (!v->IsString()) return Error::invalid_params(field, "must be a string");
@@ -160,7 +164,7 @@ class RegistryMethods {
     auto stored = store_.ping(Instance{std::move(t.name), std::move(t.host), t.port,
                                        std::move(t.url), now + ttl_, std::move(t.meta)},
                               now);
-    if (!stored.ok()) return protocol::registry_full();
+    if (!stored.ok()) return store_error(stored.error());
     if (events_.on_ping) events_.on_ping();
     return instance_value(stored.value(), now, alloc);
   }
@@ -169,9 +173,10 @@ class RegistryMethods {
     auto target = target_from(params, options_);
     if (!target.ok()) return std::move(target).error();
     const Target& t = target.value();
-    const bool removed = store_.unregister(t.name, t.host, t.port, options_.now());
-    if (removed && events_.on_unregister) events_.on_unregister();
-    return Value(removed);
+    const auto removed = store_.unregister(t.name, t.host, t.port, options_.now());
+    if (!removed.ok()) return store_error(removed.error());
+    if (removed.value() && events_.on_unregister) events_.on_unregister();
+    return Value(removed.value());
   }
 
   MethodResult locate(const Params& params, Allocator& alloc) {
@@ -310,7 +315,7 @@ class RegistryMethods {
     out.AddMember("locate_result",
                   rapidjson::StringRef(options_.locate_result == LocateResult::kUrls ? "urls" : "instances"),
                   alloc);
-    out.AddMember("backend", "memory", alloc);
+    out.AddMember("backend", string_value(options_.backend, alloc), alloc);
     Value methods(rapidjson::kObjectType);
     for (const auto& method : dispatcher.methods()) {
       methods.AddMember(string_value(method.name, alloc), string_value(method.description, alloc),
@@ -348,17 +353,20 @@ class RegistryMethods {
 void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, MethodsOptions options,
                           MethodEvents events, WatchHub* hub) {
   // Shared by the handlers, which the dispatcher keeps for its lifetime.
+  const bool writes_block = options.writes_block;
   auto methods = std::make_shared<RegistryMethods>(store, std::move(options), std::move(events));
   const std::vector<std::string> target_params{"name", "host", "port", "url", "meta"};
   dispatcher.add({std::string(protocol::kPing), target_params, 1,
                   "Register or renew an instance: ping(name, host, port, meta={}) or ping(name, url, meta={}).",
-                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, Scope::kWrite});
+                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, Scope::kWrite,
+                  {}, writes_block});
   dispatcher.add({std::string(protocol::kLocateService), {"name", "meta"}, 1,
                   "Live instances whose name matches a glob pattern (and whose meta holds every pair of `meta`): locate_service(name, meta={}).",
                   [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, Scope::kRead});
   dispatcher.add({std::string(protocol::kUnregister), target_params, 1,
                   "Remove an instance: unregister(name, host, port) or unregister(name, url).",
-                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, Scope::kWrite});
+                  [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, Scope::kWrite,
+                  {}, writes_block});
   dispatcher.add({std::string(protocol::kListServices), {"pattern"}, 0,
                   "Service names with their live instance counts: list_services(pattern='*').",
                   [methods](const Params& p, Allocator& a) { return methods->list(p, a); }, Scope::kRead});

@@ -25,6 +25,10 @@ struct MethodsOptions {
   std::size_t max_name_length{};  ///< characters; at most the protocol's 255
   std::size_t max_host_length{};  ///< characters; at most the protocol's 253
   LocateResult locate_result{};
+  std::string backend = "memory";  ///< for get_service_specs
+  /// The store's writes wait on I/O (etcd): ping and unregister are marked
+  /// blocking, for the dispatcher to run them off the event loop.
+  bool writes_block = false;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
 };
 

@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "gemstone/version.hpp"
+#include "registry/store/etcd/etcd_endpoints.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -160,6 +161,54 @@ Field seconds(double Config::*member, double max, std::string max_text) {
           [=](const Config& c) { return format_double(c.*member); }};
 }
 
+// etcd member URLs, checked here so that a typo stops the start.
+Field endpoint_list(std::string Config::*member) {
+  return {"URLS",
+          [=](Config& c, const std::string& v) -> std::optional<std::string> {
+            auto endpoints = etcd::parse_endpoints(v);
+            if (!endpoints.ok()) return endpoints.error();
+            c.*member = v;
+            return std::nullopt;
+          },
+          [=](const Config& c) { return quote(c.*member); }};
+}
+
+// A key prefix: ends with '/' (added when missing), so that one prefix is
+// never the start of another ("/reg" would also hold "/reg2/...").
+Field key_prefix(std::string Config::*member) {
+  return {"PREFIX",
+          [=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (v.empty()) return "must not be empty";
+            for (char ch : v) {
+              if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+                return "must not hold control characters";
+              }
+            }
+            c.*member = v.back() == '/' ? v : v + "/";
+            return std::nullopt;
+          },
+          [=](const Config& c) { return quote(c.*member); }};
+}
+
+// Options that are each valid but not together.
+std::optional<std::string> check_combination(const Config& c) {
+  if (c.backend == Backend::kEtcd && !c.state_file.empty()) {
+    return "state_file cannot be used with backend = \"etcd\" (etcd keeps the instances): "
+           "set state_file = \"\"";
+  }
+  if (c.backend != Backend::kEtcd) return std::nullopt;
+  if (c.etcd_cert.empty() != c.etcd_key.empty()) {
+    return "etcd_cert and etcd_key must be given together";
+  }
+  if (!c.etcd_cacert.empty() || !c.etcd_cert.empty()) {
+    auto endpoints = etcd::parse_endpoints(c.etcd_endpoints);
+    if (endpoints.ok() && !endpoints.value().front().tls) {
+      return "etcd_cacert, etcd_cert and etcd_key need https:// etcd_endpoints";
+    }
+  }
+  return std::nullopt;
+}
+
 // The only place a registry option's default is written.
 const std::vector<Option>& options() {
   using jsonrpc::ResponseStyle;
@@ -209,6 +258,23 @@ const std::vector<Option>& options() {
        text(&Config::state_file, "FILE")},
       {"state_save_interval", "5", "Seconds between saves of the state file when something changed",
        seconds(&Config::state_save_interval, 3600, "one hour")},
+      {"backend", "memory",
+       "Where instances live: memory (this process, with state_file) or etcd (shared by every "
+       "registry on the same etcd_endpoints and etcd_prefix)",
+       one_of<Backend>(&Config::backend, {{"memory", Backend::kMemory}, {"etcd", Backend::kEtcd}})},
+      {"etcd_endpoints", "http://127.0.0.1:2379",
+       "With backend etcd: the etcd members' client URLs, comma-separated (http:// or https://)",
+       endpoint_list(&Config::etcd_endpoints)},
+      {"etcd_prefix", "/gemstone-registry/",
+       "With backend etcd: the key prefix; registries on different prefixes are independent",
+       key_prefix(&Config::etcd_prefix)},
+      {"etcd_timeout", "2", "With backend etcd: seconds one etcd request may take",
+       seconds(&Config::etcd_timeout, 300, "five minutes")},
+      {"etcd_cacert", "", "PEM CA certificates to verify the etcd members by (https endpoints)",
+       text(&Config::etcd_cacert, "FILE")},
+      {"etcd_cert", "", "PEM client certificate presented to etcd (with etcd_key)",
+       text(&Config::etcd_cert, "FILE")},
+      {"etcd_key", "", "PEM private key of etcd_cert", text(&Config::etcd_key, "FILE")},
       {"max_name_length", "255", "Most characters in a service name (at most the protocol's 255)",
        integer(&Config::max_name_length, 1, 255)},
       {"max_host_length", "253", "Most characters in an instance's host (at most the protocol's 253)",
@@ -422,6 +488,8 @@ ConfigOutcome load_config(int argc, char** argv) {
       return fail(flag_of(option.name) + " " + given[i].second + ": " + option.name + " " + *why);
     }
   }
+
+  if (auto why = check_combination(config)) return fail(*why);
 
   if (print_config) {
     std::cout << render_config(config);

@@ -18,6 +18,9 @@ namespace gemstone::registry {
 
 /// Every field but config_file is an option of the table in config.cpp,
 /// the one place its default is written; Config() starts from those.
+/// Where the instances live.
+enum class Backend { kMemory, kEtcd };
+
 struct Config {
   Config();
 
@@ -37,6 +40,13 @@ struct Config {
   double shutdown_timeout{};  ///< seconds requests in flight get at stop
   std::string state_file;        ///< empty: nothing survives a restart
   double state_save_interval{};  ///< seconds between saves when something changed
+  Backend backend{};
+  std::string etcd_endpoints;  ///< comma-separated http(s) URLs, checked by parse_endpoints
+  std::string etcd_prefix;     ///< ends with '/'
+  double etcd_timeout{};       ///< seconds per etcd request
+  std::string etcd_cacert;     ///< PEM files for TLS to etcd; empty: none
+  std::string etcd_cert;
+  std::string etcd_key;
   std::size_t max_instances{};   ///< 0: no limit
   std::size_t max_watchers{};    ///< parked watch_services calls at most
   std::size_t max_name_length{};

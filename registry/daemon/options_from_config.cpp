@@ -37,6 +37,8 @@ MethodsOptions methods_options_from(const Config& config, int bound_port) {
   options.max_name_length = config.max_name_length;
   options.max_host_length = config.max_host_length;
   options.locate_result = config.locate_result;
+  options.backend = config.backend == Backend::kEtcd ? "etcd" : "memory";
+  options.writes_block = config.backend == Backend::kEtcd;
   return options;
 }
 

@@ -22,6 +22,13 @@ struct Response {
   bool close = false;      ///< close the connection once this is sent
 };
 
+/// What GET /health answers: 200 while the daemon serves, 503 while it
+/// cannot yet (its backend not loaded), with a small JSON body.
+struct Health {
+  int status = 200;
+  std::string body;
+};
+
 /// Delivers the response of a deferred request, once. Copyable; every copy
 /// is the same completion. Calls after the first, and calls made after the
 /// connection went away, do nothing.

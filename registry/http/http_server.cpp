@@ -151,7 +151,7 @@ http::ConnectionLimits limits_of(const HttpServerOptions& options) {
 
 struct HttpServer::Impl final : http::FileHandler {
   Impl(HttpServerOptions o, const jsonrpc::Dispatcher& dispatcher, Metrics& m,
-       std::function<std::string()> health_body, std::function<Metrics::Gauges()> gauges)
+       std::function<http::Health()> health_body, std::function<Metrics::Gauges()> gauges)
       : options(std::move(o)),
         metrics(m),
         routes(http::RoutesOptions{options.max_body_bytes, options.max_header_bytes,
@@ -259,7 +259,7 @@ struct HttpServer::Impl final : http::FileHandler {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, const jsonrpc::Dispatcher& dispatcher,
-                       Metrics& metrics, std::function<std::string()> health_body,
+                       Metrics& metrics, std::function<http::Health()> health_body,
                        std::function<Metrics::Gauges()> gauges)
     : impl_(std::make_unique<Impl>(std::move(options), dispatcher, metrics, std::move(health_body),
                                    std::move(gauges))) {}

@@ -53,7 +53,7 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, const jsonrpc::Dispatcher& dispatcher, Metrics& metrics,
-             std::function<std::string()> health_body,
+             std::function<http::Health()> health,
              std::function<Metrics::Gauges()> gauges);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -24,11 +24,11 @@ bool is_json_content_type(std::string_view value) {
 }  // namespace
 
 Routes::Routes(RoutesOptions options, const jsonrpc::Dispatcher& dispatcher, Metrics& metrics,
-               std::function<std::string()> health_body, std::function<Metrics::Gauges()> gauges)
+               std::function<Health()> health, std::function<Metrics::Gauges()> gauges)
     : options_(std::move(options)),
       dispatcher_(dispatcher),
       metrics_(metrics),
-      health_body_(std::move(health_body)),
+      health_(std::move(health)),
       gauges_(std::move(gauges)) {}
 
 void Routes::add(std::string path, RouteHandler handler) {
@@ -61,7 +61,9 @@ void Routes::handle(const Request& request, Response& response) const {
     }
     if (path == "/health") {
       response.content_type = kJson;
-      response.body = health_body_();
+      Health health = health_();
+      response.status = health.status;
+      response.body = std::move(health.body);
     } else {
       response.content_type = kMetricsType;
       response.body = metrics_.render(gauges_());
@@ -86,7 +88,12 @@ void Routes::api(const Request& request, Response& response) const {
   // decision is the dispatcher's guard, fed with this request's token.
   const auto token = presented_token(head.header("Authorization").value_or(""),
                                      head.header("X-Api-Token").value_or(""));
-  const jsonrpc::Guard guard = make_guard(options_.access, token);
+  // A request the dispatcher hands to its worker pool (a write to etcd) is
+  // checked there, after this request's buffers are gone.
+  const jsonrpc::Guard guard =
+      dispatcher_.offloads()
+          ? make_lasting_guard(options_.access, token ? std::optional<std::string>(*token) : std::nullopt)
+          : make_guard(options_.access, token);
   // A call that waits (watch_services) parks the request: its body comes
   // later from another thread. Every other call is answered right here.
   jsonrpc::Dispatcher::Parker park;
@@ -95,7 +102,11 @@ void Routes::api(const Request& request, Response& response) const {
     return jsonrpc::Dispatcher::Parked{
         [completion](std::string body) {
           Response later;
-          later.content_type = kJson;
+          if (body.empty()) {
+            later.status = 204;  // only notifications: nothing to answer
+          } else {
+            later.content_type = kJson;
+          }
           later.body = std::move(body);
           completion.complete(std::move(later));
         },

@@ -29,7 +29,7 @@ struct RoutesOptions {
 class Routes {
  public:
   Routes(RoutesOptions options, const jsonrpc::Dispatcher& dispatcher, Metrics& metrics,
-         std::function<std::string()> health_body, std::function<Metrics::Gauges()> gauges);
+         std::function<Health()> health, std::function<Metrics::Gauges()> gauges);
 
   /// Adds a route for `path` (any method), before serving starts.
   void add(std::string path, RouteHandler handler);
@@ -57,7 +57,7 @@ class Routes {
   RoutesOptions options_;
   const jsonrpc::Dispatcher& dispatcher_;
   Metrics& metrics_;
-  std::function<std::string()> health_body_;
+  std::function<Health()> health_;
   std::function<Metrics::Gauges()> gauges_;
   std::vector<std::pair<std::string, RouteHandler>> extra_;
 };

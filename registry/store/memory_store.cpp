@@ -73,8 +73,8 @@ void MemoryStore::reposition(ExpiryList::iterator it) {
   expiry_.splice(pos, expiry_, it);  // no-op when it is already there
 }
 
-bool MemoryStore::unregister(std::string_view name, std::string_view host, std::uint16_t port,
-                             Clock::time_point now) {
+Result<bool, StoreError> MemoryStore::unregister(std::string_view name, std::string_view host,
+                                                 std::uint16_t port, Clock::time_point now) {
   std::unique_lock lock(mutex_);
   auto bucket = names_.find(std::string(name));
   if (bucket == names_.end()) return false;
@@ -207,6 +207,83 @@ void MemoryStore::raise_index(std::uint64_t at_least) {
 void MemoryStore::set_change_listener(ChangeListener listener) {
   std::unique_lock lock(mutex_);
   listener_ = std::move(listener);
+}
+
+void MemoryStore::apply_put(Instance instance, std::uint64_t index) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, index);
+  auto bucket = names_.find(instance.name);
+  if (bucket != names_.end()) {
+    auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
+    if (entry != bucket->second.end()) {
+      Instance& stored = *entry->second;
+      const bool replaced = stored.url != instance.url || stored.meta != instance.meta;
+      if (replaced) {
+        Change change;
+        change.index = index;
+        change.kind = ChangeKind::kUpdated;
+        change.before = stored;
+        changes.push_back(std::move(change));
+      }
+      stored.url = std::move(instance.url);
+      stored.meta = std::move(instance.meta);
+      stored.expires_at = instance.expires_at;
+      reposition(entry->second);
+      if (!changes.empty()) changes.back().after = stored;
+      lock.unlock();
+      tell(std::move(changes));
+      return;
+    }
+  }
+  if (bucket == names_.end()) {
+    bucket = names_.emplace(instance.name, Bucket{}).first;
+    sorted_names_.emplace(bucket->first, &bucket->second);
+  }
+  Endpoint endpoint(instance.host, instance.port);
+  expiry_.push_back(std::move(instance));
+  auto it = std::prev(expiry_.end());
+  reposition(it);
+  bucket->second.emplace(std::move(endpoint), it);
+  Change change;
+  change.index = index;
+  change.kind = ChangeKind::kAdded;
+  change.after = *it;
+  lock.unlock();
+  changes.push_back(std::move(change));
+  tell(std::move(changes));
+}
+
+bool MemoryStore::apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
+                               std::uint64_t index, RemovalReason reason) {
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, index);
+  auto bucket = names_.find(std::string(name));
+  if (bucket == names_.end()) return false;
+  auto entry = bucket->second.find(Endpoint(std::string(host), port));
+  if (entry == bucket->second.end()) return false;
+  std::vector<Change> changes(1);
+  changes[0].index = index;
+  changes[0].kind = ChangeKind::kRemoved;
+  changes[0].reason = reason;
+  changes[0].before = std::move(*entry->second);
+  erase(bucket, entry);
+  lock.unlock();
+  tell(std::move(changes));
+  return true;
+}
+
+bool MemoryStore::renew(const Instance& instance) {
+  std::unique_lock lock(mutex_);
+  auto bucket = names_.find(instance.name);
+  if (bucket == names_.end()) return false;
+  auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
+  if (entry == bucket->second.end()) return false;
+  Instance& stored = *entry->second;
+  if (stored.url != instance.url || stored.meta != instance.meta) return false;
+  stored.expires_at = instance.expires_at;
+  reposition(entry->second);
+  return true;
 }
 
 }  // namespace gemstone::registry

@@ -31,8 +31,8 @@ class MemoryStore final : public Store {
 
   using Store::ping;
   Result<Instance, StoreError> ping(Instance instance, Clock::time_point now) override;
-  bool unregister(std::string_view name, std::string_view host, std::uint16_t port,
-                  Clock::time_point now) override;
+  Result<bool, StoreError> unregister(std::string_view name, std::string_view host,
+                                      std::uint16_t port, Clock::time_point now) override;
   std::uint64_t locate(const Glob& pattern, Clock::time_point now,
                        const std::function<void(const Instance&)>& visit) const override;
   std::vector<ServiceSummary> list(const Glob& pattern, Clock::time_point now) const override;
@@ -44,6 +44,20 @@ class MemoryStore final : public Store {
   std::uint64_t index() const override;
   void raise_index(std::uint64_t at_least) override;
   void set_change_listener(ChangeListener listener) override;
+
+  // A replica of a store kept elsewhere (etcd) applies that store's changes
+  // with the index they took there; nothing in it expires by itself.
+
+  /// Adds `instance` or replaces its url, meta and expiry, at `index`: a
+  /// change (told to the listener with that index) unless url and meta stay.
+  /// No capacity check: the replica holds what the other store holds.
+  void apply_put(Instance instance, std::uint64_t index);
+  /// Removes (name, host, port) at `index`; whether it was there.
+  bool apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
+                    std::uint64_t index, RemovalReason reason);
+  /// Sets the expiry of (name, host, port) when it is held with this url
+  /// and meta (a renewal seen locally); no change. Whether it was.
+  bool renew(const Instance& instance);
 
  private:
   using ExpiryList = std::list<Instance>;

@@ -18,7 +18,8 @@
 namespace gemstone::registry {
 
 enum class StoreError {
-  kFull,  ///< a new instance would exceed the configured capacity
+  kFull,         ///< a new instance would exceed the configured capacity
+  kUnavailable,  ///< a remote backend (etcd) did not accept the write in time
 };
 
 class Store {
@@ -35,9 +36,10 @@ class Store {
     return ping(std::move(instance), Clock::time_point::min());
   }
 
-  /// Removes (name, host, port). Returns whether it was there (and live at `now`).
-  virtual bool unregister(std::string_view name, std::string_view host, std::uint16_t port,
-                          Clock::time_point now) = 0;
+  /// Removes (name, host, port). Returns whether it was there (and live at
+  /// `now`), or kUnavailable when a remote backend could not be told.
+  virtual Result<bool, StoreError> unregister(std::string_view name, std::string_view host,
+                                              std::uint16_t port, Clock::time_point now) = 0;
 
   /// Calls `visit` for each instance live at `now` whose name matches, in
   /// name order. `visit` runs under the store's lock: it must be quick and

@@ -133,3 +133,45 @@ TEST(ConfigTest, AConfigFileThatCannotBeReadIsNamed) {
 
 }  // namespace
 }  // namespace gemstone::registry
+
+namespace gemstone::registry {
+namespace {
+
+TEST(ConfigEtcdTest, DefaultsAreMemoryAndALocalEtcd) {
+  const Config config;
+  EXPECT_EQ(config.backend, Backend::kMemory);
+  EXPECT_EQ(config.etcd_endpoints, "http://127.0.0.1:2379");
+  EXPECT_EQ(config.etcd_prefix, "/gemstone-registry/");
+  EXPECT_EQ(config.etcd_timeout, 2.0);
+}
+
+TEST(ConfigEtcdTest, APrefixGetsItsFinalSlash) {
+  auto loaded = load({"--backend", "etcd", "--etcd-prefix", "/teams/a"});
+  ASSERT_EQ(loaded.outcome.action, ConfigOutcome::Action::kRun) << loaded.err;
+  EXPECT_EQ(loaded.outcome.config.backend, Backend::kEtcd);
+  EXPECT_EQ(loaded.outcome.config.etcd_prefix, "/teams/a/");
+  expect_refused(load({"--etcd-prefix", ""}), "etcd_prefix must not be empty");
+}
+
+TEST(ConfigEtcdTest, EndpointsAreCheckedWhenGiven) {
+  auto loaded = load({"--etcd-endpoints", "http://10.0.0.1:2379, http://[::1]:2379,http://e3"});
+  ASSERT_EQ(loaded.outcome.action, ConfigOutcome::Action::kRun) << loaded.err;
+  expect_refused(load({"--etcd-endpoints", "10.0.0.1:2379"}), "must be an http:// or https:// URL");
+  expect_refused(load({"--etcd-endpoints", "http://h:1,,http://h:2"}), "comma-separated");
+  expect_refused(load({"--etcd-endpoints", "http://h:1/v3"}), "must not have a path");
+  expect_refused(load({"--etcd-endpoints", "http://h:99999"}), "etcd_endpoints");
+  expect_refused(load({"--etcd-endpoints", "http://a:1,https://b:1"}), "must not mix");
+}
+
+TEST(ConfigEtcdTest, OptionsThatDoNotGoTogetherStopTheStart) {
+  expect_refused(load({"--backend", "etcd", "--state-file", "/tmp/s.json"}),
+                 "state_file cannot be used with backend = \"etcd\"");
+  expect_refused(load({"--backend", "etcd", "--etcd-cert", "/c.pem"}),
+                 "etcd_cert and etcd_key must be given together");
+  expect_refused(load({"--backend", "etcd", "--etcd-cacert", "/ca.pem"}), "need https://");
+  // The same options without etcd are only unused.
+  EXPECT_EQ(load({"--etcd-cacert", "/ca.pem"}).outcome.action, ConfigOutcome::Action::kRun);
+}
+
+}  // namespace
+}  // namespace gemstone::registry

@@ -1,6 +1,8 @@
 #include "gemstone/jsonrpc/dispatcher.hpp"
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -835,6 +837,72 @@ TEST(DispatcherDeferredTest, AParkedErrorKeepsTheNumericIdAsSent) {
   kept.error(Error{-32004, "Too many watchers", {}});
   EXPECT_NE(delivered.find(R"("id":12345678901234567890)"), std::string::npos) << delivered;
   EXPECT_EQ(delivered.find("result"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gemstone::jsonrpc
+
+namespace gemstone::jsonrpc {
+namespace {
+
+// A dispatcher with one blocking method ("write") and one other ("read"),
+// whose offload queues work for the test to run.
+struct OffloadFixture {
+  OffloadFixture() {
+    Method write{"write", {}, 0, "", [](const Params&, Allocator&) { return MethodResult(Value(1)); }};
+    write.blocking = true;
+    dispatcher.add(std::move(write));
+    dispatcher.add({"read", {}, 0, "", [](const Params&, Allocator&) { return MethodResult(Value(2)); }});
+    dispatcher.set_offload([this](std::function<void()> work) { queued.push_back(std::move(work)); });
+  }
+  std::optional<std::string> handle(std::string_view body, const Guard& guard = {}) {
+    return dispatcher.handle_async(body, guard, [this] {
+      ++parks;
+      return Dispatcher::Parked{[this](std::string body) { delivered.push_back(std::move(body)); },
+                                [] { return false; }};
+    });
+  }
+  Dispatcher dispatcher;
+  std::vector<std::function<void()>> queued;
+  std::vector<std::string> delivered;
+  int parks = 0;
+};
+
+TEST(DispatcherOffloadTest, ARequestCallingABlockingMethodRunsOnTheOffloadAndIsAnsweredFromThere) {
+  OffloadFixture f;
+  EXPECT_FALSE(f.handle(R"({"jsonrpc":"2.0","method":"write","id":1})"));
+  EXPECT_EQ(f.parks, 1);
+  ASSERT_EQ(f.queued.size(), 1u);
+  EXPECT_TRUE(f.delivered.empty());  // nothing ran on the caller's thread
+  f.queued[0]();
+  ASSERT_EQ(f.delivered.size(), 1u);
+  EXPECT_EQ(parse(f.delivered[0])["result"].GetInt(), 1);
+}
+
+TEST(DispatcherOffloadTest, BatchesAndNotificationsWithABlockingCallGoWholeAndOthersStay) {
+  OffloadFixture f;
+  EXPECT_FALSE(f.handle(R"([{"jsonrpc":"2.0","method":"read","id":1},{"jsonrpc":"2.0","method":"write","id":2}])"));
+  EXPECT_FALSE(f.handle(R"({"jsonrpc":"2.0","method":"write"})"));
+  auto read = f.handle(R"({"jsonrpc":"2.0","method":"read","id":3})");
+  ASSERT_TRUE(read);  // answered here, no offload
+  EXPECT_EQ(parse(*read)["result"].GetInt(), 2);
+  ASSERT_EQ(f.queued.size(), 2u);
+  for (auto& work : f.queued) work();
+  ASSERT_EQ(f.delivered.size(), 2u);
+  auto batch = parse(f.delivered[0]);
+  ASSERT_TRUE(batch.IsArray());
+  EXPECT_EQ(batch.Size(), 2u);
+  EXPECT_EQ(f.delivered[1], "");  // a notification: nothing to send
+}
+
+TEST(DispatcherOffloadTest, TheGuardStillDecidesOnTheOffload) {
+  OffloadFixture f;
+  const Guard refuse = [](const Method&) -> std::optional<Error> { return Error{-32001, "Access denied", {}}; };
+  EXPECT_FALSE(f.handle(R"({"jsonrpc":"2.0","method":"write","id":1})", refuse));
+  ASSERT_EQ(f.queued.size(), 1u);
+  f.queued[0]();
+  ASSERT_EQ(f.delivered.size(), 1u);
+  EXPECT_NE(f.delivered[0].find("-32001"), std::string::npos) << f.delivered[0];
 }
 
 }  // namespace

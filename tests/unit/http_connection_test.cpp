@@ -30,7 +30,7 @@ class ConnectionTest : public ::testing::Test, public ConnectionOwner {
  protected:
   ConnectionTest()
       : metrics_(std::vector<std::string>{"ping"}),
-        routes_(RoutesOptions{}, dispatcher_, metrics_, [] { return std::string("{}"); },
+        routes_(RoutesOptions{}, dispatcher_, metrics_, [] { return Health{200, "{}"}; },
                 [] { return Metrics::Gauges{}; }) {
     routes_.add("/count", [this](const Request&, Response& r) {
       ++count_;

@@ -48,7 +48,7 @@ class HttpServerTest : public ::testing::Test {
     options.port = 0;
     options.event_loops = 1;  // a parked request must not take the only loop
     server_ = std::make_unique<HttpServer>(
-        options, dispatcher_, metrics_, [] { return std::string("{\"status\":\"ok\"}"); },
+        options, dispatcher_, metrics_, [] { return http::Health{200, "{\"status\":\"ok\"}"}; },
         [] { return Metrics::Gauges{}; });
     server_->add_route("/later", [this](const http::Request& request, http::Response&) {
       http::Completion done = request.defer();
@@ -242,7 +242,7 @@ TEST_F(HttpServerTest, SecondServerOnTheSamePortIsRefused) {
   HttpServerOptions options = defaults();
   options.host = "127.0.0.1";
   options.port = port();
-  HttpServer second(options, dispatcher_, metrics_, [] { return std::string(); },
+  HttpServer second(options, dispatcher_, metrics_, [] { return http::Health{}; },
                     [] { return Metrics::Gauges{}; });
   const auto error = second.bind();
   ASSERT_TRUE(error);
@@ -254,7 +254,7 @@ TEST_F(HttpServerTest, BadCertificateFailsBindWithOneLine) {
   options.port = 0;
   options.tls_cert = "/nonexistent/cert.pem";
   options.tls_key = "/nonexistent/key.pem";
-  HttpServer server(options, dispatcher_, metrics_, [] { return std::string(); },
+  HttpServer server(options, dispatcher_, metrics_, [] { return http::Health{}; },
                     [] { return Metrics::Gauges{}; });
   const auto error = server.bind();
   ASSERT_TRUE(error);

@@ -28,10 +28,15 @@ inline constexpr std::array<std::string_view, 6> kMethods = {
 // The registry's own errors (-32000..-32099).
 inline constexpr int kAccessDenied = -32001;
 inline constexpr int kRegistryFull = -32002;
+inline constexpr int kBackendUnavailable = -32003;
 inline constexpr int kTooManyWatchers = -32004;
 
 inline jsonrpc::Error access_denied() { return {kAccessDenied, "Access denied", {}}; }
 inline jsonrpc::Error registry_full() { return {kRegistryFull, "Registry full", {}}; }
+/// A write the registry's backend (etcd) did not accept in time: retry later.
+inline jsonrpc::Error backend_unavailable() {
+  return {kBackendUnavailable, "Backend unavailable", {}};
+}
 
 /// The endpoint path of every gemstone service, the registry's included.
 inline constexpr std::string_view kApiPath = "/api";

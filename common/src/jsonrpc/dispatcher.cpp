@@ -1,5 +1,6 @@
 #include "gemstone/jsonrpc/dispatcher.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <stdexcept>
@@ -124,6 +125,9 @@ void Dispatcher::add(Method method) {
     throw std::invalid_argument("method " + method.name + " declares more than " +
                                 std::to_string(kMaxParams) + " parameters");
   }
+  auto blocking = std::find(blocking_.begin(), blocking_.end(), method.name);
+  if (method.blocking && blocking == blocking_.end()) blocking_.push_back(method.name);
+  if (!method.blocking && blocking != blocking_.end()) blocking_.erase(blocking);
   auto found = index_.find(method.name);
   if (found != index_.end()) {
     methods_[found->second] = std::move(method);
@@ -207,6 +211,15 @@ std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, c
     return out.take();
   }
   const rapidjson::Document& doc = parsed.value().doc;
+  if (park != nullptr && parked != nullptr && offload_ && calls_blocking(doc)) {
+    // Handled again, whole, on the offload's thread; answered from there.
+    Parked later = (*park)();
+    *parked = true;
+    offload_([this, text = std::string(body), guard, deliver = std::move(later.deliver)] {
+      deliver(handle(text, guard));
+    });
+    return std::string();
+  }
   const std::vector<std::string>& id_texts = parsed.value().id_texts;
   auto id_text = [&id_texts](std::size_t i) {
     return i < id_texts.size() ? std::string_view(id_texts[i]) : std::string_view();
@@ -363,6 +376,21 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
   } catch (...) {
     fail(Error::internal_error("unknown exception"), method.name);
   }
+}
+
+bool Dispatcher::calls_blocking(const rapidjson::Value& request) const {
+  if (blocking_.empty()) return false;
+  if (request.IsArray()) {
+    for (const auto& member : request.GetArray()) {
+      if (member.IsObject() && calls_blocking(member)) return true;
+    }
+    return false;
+  }
+  if (!request.IsObject()) return false;
+  const auto method = request.FindMember("method");
+  if (method == request.MemberEnd() || !method->value.IsString()) return false;
+  const std::string_view name(method->value.GetString(), method->value.GetStringLength());
+  return std::find(blocking_.begin(), blocking_.end(), name) != blocking_.end();
 }
 
 Result<Params, Error> Dispatcher::bind(const Method& method,

@@ -95,6 +95,9 @@ struct Method {
   Scope scope = Scope::kWrite;
   /// Set for a method that may wait before answering (a long poll).
   DeferredHandler deferred = {};
+  /// The handler waits on I/O (a remote store): with an offload set, a
+  /// request calling it is handled on the offload's threads (see set_offload).
+  bool blocking = false;
 };
 
 /// Decides, per call, whether a method may run for this request (access
@@ -165,6 +168,17 @@ class Dispatcher {
   std::optional<std::string> handle_async(std::string_view body, const Guard& guard,
                                           const Parker& park) const;
 
+  /// Runs `work` later on another thread (a pool).
+  using Offload = std::function<void(std::function<void()> work)>;
+  /// With an offload, handle_async() hands a request that calls a blocking
+  /// method (in a batch too, or as a notification) to `offload` whole, and
+  /// answers it from there through `park`, so that the caller's thread (an
+  /// event loop) never waits on it. The request's guard is called on the
+  /// offload's thread then: it must not refer to the request's buffers.
+  /// Without one (the default), blocking methods run where they are called.
+  void set_offload(Offload offload) { offload_ = std::move(offload); }
+  bool offloads() const { return static_cast<bool>(offload_); }
+
   /// A response body carrying `error` with a null id, in this dispatcher's
   /// style: for refusals made before the body is read (HTTP verb, size, type).
   std::string error_response(const Error& error) const;
@@ -184,12 +198,15 @@ class Dispatcher {
   std::string handle_body(std::string_view body, const Guard& guard, const Parker* park,
                           bool* parked) const;
   Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
+  bool calls_blocking(const rapidjson::Value& request) const;
   void observe(std::string_view method, int code) const;
 
   DispatcherOptions options_;
   std::vector<Method> methods_;
   std::unordered_map<std::string, std::size_t> index_;
   std::function<void(const CallRecord&)> observer_;
+  Offload offload_;
+  std::vector<std::string> blocking_;  // names of the blocking methods
 };
 
 }  // namespace gemstone::jsonrpc
