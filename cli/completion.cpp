@@ -177,13 +177,14 @@ std::string bash_script(const Model& m) {
 
 // ---- zsh
 
-// Text inside '...' within an _arguments spec's [...].
-std::string zsh_text(const std::string& text) {
+// Text inside '...' within an _arguments spec: an explanation in [...]
+// escapes its brackets, a message (between colons) its colons too.
+std::string zsh_text(const std::string& text, bool message = false) {
   std::string out;
   for (const char c : text) {
     if (c == '\'') {
       out += "'\\''";
-    } else if (c == '[' || c == ']' || c == '\\' || c == ':') {
+    } else if (c == '[' || c == ']' || c == '\\' || (message && c == ':')) {
       out += '\\';
       out += c;
     } else {
@@ -204,7 +205,7 @@ std::string zsh_option(const Arg& a) {
   }
   std::string rest = std::string(a.takes_value ? "=" : "") + "[" + zsh_text(a.description) + "]";
   if (a.takes_value) {
-    rest += ":" + zsh_text(a.value_name) + ":";
+    rest += ":" + zsh_text(a.value_name, true) + ":";
     if (!a.choices.empty()) {
       rest += "(" + joined(a.choices) + ")";
     } else if (a.files) {
@@ -232,7 +233,7 @@ std::string zsh_arguments(const Command& c, const std::string& indent, bool top)
     bool any = false;
     for (const Arg& p : c.positionals) {
       if (p.choices.empty()) continue;
-      s += " \\\n" + indent + "  '1:" + zsh_text(p.value_name) + ":(" + joined(p.choices) + ")'";
+      s += " \\\n" + indent + "  '1:" + zsh_text(p.value_name, true) + ":(" + joined(p.choices) + ")'";
       any = true;
       break;
     }
