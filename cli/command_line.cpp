@@ -115,7 +115,7 @@ std::optional<std::string> forward_common_options(CLI::App& app, CLI::App& comma
     const std::string name = option_name(*given);
     CLI::Option* target = command.get_option_no_throw(name);
     if (target == nullptr) {
-      return "option '" + name + "' does not apply to '" + app.get_name() + " " + command.get_name() +
+      return "option '" + given->get_name(false, true) + "' does not apply to '" + app.get_name() + " " + command.get_name() +
              "' (see '" + app.get_name() + " " + command.get_name() + " --help')";
     }
     // Given after the command too: a single value is the later one, a
