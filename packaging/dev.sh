@@ -19,6 +19,7 @@ packages=(
   prometheus  # promtool, which checks GET /metrics in a test
   etcd-server etcd-client  # the etcd backend's tests start real etcd members
   chromium nodejs  # the dashboard's browser tests (tests/browser)
+  zsh fish    # check the syntax of gemstone's completion scripts in a test
 )
 
 source "$here/packaging/deps.sh"
