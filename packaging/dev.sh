@@ -20,6 +20,7 @@ packages=(
   util-linux  # setpriv: tests of unreadable files, when they run as root
   etcd-server etcd-client  # the etcd backend's tests start real etcd members
   chromium nodejs  # the dashboard's browser tests (tests/browser)
+  zsh fish    # check the syntax of gemstone's completion scripts in a test
 )
 
 source "$here/packaging/deps.sh"
