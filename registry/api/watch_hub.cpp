@@ -42,7 +42,14 @@ void WatchHub::attach() {
 }
 
 void WatchHub::on_changes(std::vector<Change>&& changes) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    // No thread to hand them to: the observer still sees what changes
+    // while requests in flight finish.
+    lock.unlock();
+    if (change_observer_) change_observer_(changes);
+    return;
+  }
   for (Change& change : changes) {
     // Two writers may report out of order; the ring stays sorted.
     auto at = ring_.end();
@@ -267,6 +274,13 @@ void WatchHub::shutdown() {
   }
   if (thread_.joinable()) thread_.join();
   if (!due.empty()) answer(due, false);
+  // Changes the thread had not taken yet are still shown.
+  std::vector<Change> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(pending_);
+  }
+  if (change_observer_ && !left.empty()) change_observer_(left);
 }
 
 }  // namespace gemstone::registry

@@ -157,5 +157,26 @@ TEST(WatchHubObserverTest, SeesEveryChangeInIndexOrder) {
   EXPECT_LT(seen[1].second, seen[2].second);
 }
 
+// The daemon stops the hub first, then lets requests in flight finish:
+// nothing that changed meanwhile goes unlogged.
+TEST(WatchHubObserverTest, ChangesAroundAShutdownAreStillSeen) {
+  MemoryStore store;
+  WatchHub hub(store, 10);
+  std::mutex mutex;
+  std::size_t seen = 0;
+  hub.set_change_observer([&](const std::vector<Change>& changes) {
+    std::lock_guard lock(mutex);
+    seen += changes.size();
+  });
+  hub.attach();
+  for (std::uint16_t port = 1; port <= 50; ++port) {
+    ASSERT_TRUE(store.ping(Instance{"a", "h", port, "http://h/api", Clock::now() + 60s, {}}).ok());
+  }
+  hub.shutdown();
+  ASSERT_TRUE(store.unregister("a", "h", 1, Clock::now()));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, 51u);
+}
+
 }  // namespace
 }  // namespace gemstone::registry
