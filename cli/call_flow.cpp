@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/session.hpp"
+#include "cli/verbose.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -37,7 +38,8 @@ void print_identification(const RemoteService& service, const Output& out,
 void add_call_flags(CLI::App& command, CallFlags& flags) {
   command.add_option("METHOD", flags.method, "The method to call")->required()->type_name("");
   command.add_option("PARAMS", flags.params.pairs,
-                     "key=value (a string) or key:=JSON (a typed value)")
+                     "key=value (a string) or key:=JSON (a typed value); key=@FILE and key:=@FILE "
+                     "read the value from FILE")
       ->type_name("");
   command.add_option("-p,--positional", flags.params.positional,
                      "A positional parameter: a string, or :=JSON for a typed value (repeatable)")
@@ -45,13 +47,13 @@ void add_call_flags(CLI::App& command, CallFlags& flags) {
       ->allow_extra_args(false)  // one value per occurrence, so it never swallows positionals
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command.add_option("--params-json", flags.params.json,
-                     "All parameters as one JSON object or array ('-' reads stdin)")
+                     "All parameters as one JSON object or array ('-' reads stdin, @FILE a file)")
       ->type_name("JSON");
   command.add_flag("--notify", flags.notify,
                    "Send as a notification: no answer, exit 0 when the server accepts it");
-  command.add_flag("-q,--quiet", flags.output.quiet, "No [!] lines on stderr");
-  command.add_flag("-r,--raw", flags.output.raw, "Print a string result without quotes");
-  command.add_flag("--compact", flags.output.compact, "Print the result as one line of JSON");
+  add_print_flags(command, flags.print, "the result is JSON either way");
+  command.add_flag("-r,--raw", flags.raw, "Print a string result without quotes");
+  add_verbose_flag(command, flags.verbose);
   add_transport_flags(command, flags.transport);
 }
 
@@ -60,6 +62,7 @@ Result<PreparedCall, int> prepare_call(const CallFlags& flags, const Output& out
   if (!params.ok()) return out.usage(params.error());
   auto options = command_options(flags.transport, out);
   if (!options.ok()) return options.error();
+  if (flags.verbose) options.value().on_exchange = verbose_observer(out);
   const Deadline deadline = Deadline::in(options.value().timeout);
   return PreparedCall{std::move(params).value(), std::move(options).value(), deadline};
 }

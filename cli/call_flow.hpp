@@ -23,7 +23,9 @@ struct CallFlags {
   std::string method;
   ParamsInput params;
   bool notify = false;
-  OutputOptions output;
+  PrintFlags print;
+  bool raw = false;      ///< -r
+  bool verbose = false;  ///< -v
   TransportFlags transport;
 };
 
@@ -39,9 +41,11 @@ struct PreparedCall {
   Deadline deadline;
 };
 
-/// Reads PARAMS (stdin for --params-json -) and the transport flags, and
-/// starts the command's deadline. A usage error has been reported on `out`
-/// when it fails, and the result holds the exit status.
+/// Reads PARAMS (stdin for --params-json -, files for @FILE) and the
+/// transport flags (with -v, the client options trace every exchange on
+/// `out`, which must outlive them), and starts the command's deadline. A
+/// usage error has been reported on `out` when it fails, and the result
+/// holds the exit status.
 Result<PreparedCall, int> prepare_call(const CallFlags& flags, const Output& out);
 
 /// Prints the identification lines for `service` (found in `identification`

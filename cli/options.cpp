@@ -191,9 +191,68 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags, c
   return options;
 }
 
-void add_json_flags(CLI::App& command, JsonFlags& flags, const char* json_help) {
-  command.add_flag("--json", flags.json, json_help);
-  command.add_flag("--compact", flags.compact, "With --json: one line");
+CLI::Validator one_of(std::vector<std::string> choices) {
+  return CLI::Validator(
+      [choices](std::string& text) -> std::string {
+        std::string listed;
+        for (const std::string& c : choices) {
+          if (c == text) return {};
+          listed += (listed.empty() ? "" : ", ") + c;
+        }
+        return "must be one of " + listed + ", not '" + text + "'";
+      },
+      "");
+}
+
+void add_print_flags(CLI::App& command, PrintFlags& flags, const char* json_help, const char* default_output) {
+  command.add_option("-o,--output", flags.output,
+                     std::string("text or json (default ") + default_output + "); json: " + json_help)
+      ->check(one_of({"text", "json"}))
+      ->type_name("text|json");
+  command.add_flag("--json", flags.json, "The same as -o json");
+  command.add_flag("--compact", flags.compact, "JSON on one line (implies -o json)");
+  command.add_flag("-q,--quiet", flags.quiet, "No [!] lines on stderr");
+  command.add_option("--color", flags.color,
+                     "Colour JSON on stdout: auto (when it is a terminal and $NO_COLOR is unset), "
+                     "always, never")
+      ->check(one_of({"auto", "always", "never"}))
+      ->type_name("auto|always|never");
+}
+
+void add_verbose_flag(CLI::App& command, bool& verbose) {
+  command.add_flag("-v,--verbose", verbose,
+                   "Show each HTTP request and response on stderr (tokens masked), as curl -v does");
+}
+
+bool use_color(const std::string& mode, bool terminal, const char* no_color) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return terminal && (no_color == nullptr || no_color[0] == '\0');
+}
+
+Result<OutputOptions, std::string> output_options(const PrintFlags& flags, bool terminal,
+                                                  const char* no_color) {
+  if (flags.output == "text" && (flags.json || flags.compact)) {
+    return std::string(flags.json ? "--json" : "--compact") + " asks for JSON: it cannot go with -o text";
+  }
+  OutputOptions options;
+  options.quiet = flags.quiet;
+  options.compact = flags.compact;
+  options.json = flags.output == "json" || flags.json || flags.compact;
+  options.color = use_color(flags.color, terminal, no_color);
+  return options;
+}
+
+void add_common_options(CLI::App& app, CommonFlags& flags) {
+  const std::size_t before = app.get_options().size();
+  add_registry_flag(app, flags.registries);
+  add_transport_flags(app, flags.transport,
+                      "Seconds the whole command may take (default 10; register: each ping; "
+                      "watch: each long poll, default 30)");
+  add_print_flags(app, flags.print, "machine-readable output, see each command's --help", "text");
+  add_verbose_flag(app, flags.verbose);
+  const std::vector<CLI::Option*> options = app.get_options();
+  for (std::size_t i = before; i < options.size(); ++i) options[i]->group("Common options");
 }
 
 void add_registry_flag(CLI::App& command, std::vector<std::string>& urls) {

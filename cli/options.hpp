@@ -1,12 +1,14 @@
 #pragma once
 // Command-line options shared by the subcommands: how to reach services
-// (timeout, headers, token, TLS) and which registries to ask.
+// (timeout, headers, token, TLS), which registries to ask, and how to
+// print (-o, --json, --compact, -q, --color, -v).
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cli/output.hpp"
 #include "gemstone/client_options.hpp"
 #include "gemstone/result.hpp"
 
@@ -73,18 +75,59 @@ Result<ClientOptions, std::string> client_options(const TransportFlags& flags, c
 /// "Name: value" as a header; the error says what is wrong.
 Result<Header, std::string> parse_header(std::string_view text);
 
-/// --json and --compact, for the commands that print a table unless asked
-/// for JSON.
-struct JsonFlags {
-  bool json = false;
-  bool compact = false;  ///< with --json: one line
+/// -o/--output, --json, --compact, -q and --color: how every command
+/// prints. JSON is asked for by -o json, by its alias --json, or by
+/// --compact (one-line JSON).
+struct PrintFlags {
+  std::string output;          ///< -o: "text" or "json"; empty when not given
+  bool json = false;           ///< --json
+  bool compact = false;        ///< --compact
+  bool quiet = false;          ///< -q: no [!] lines on stderr
+  std::string color = "auto";  ///< --color: auto, always or never
 };
 
-/// Adds --json (described by `json_help`) and --compact.
-void add_json_flags(CLI::App& command, JsonFlags& flags, const char* json_help);
+/// Adds the print flags; `json_help` says what -o json prints, and
+/// `default_output` which of text and json the command prints unless told
+/// (text but for watch, a stream for programs).
+void add_print_flags(CLI::App& command, PrintFlags& flags, const char* json_help,
+                     const char* default_output = "text");
+
+/// The variable that turns colour off unless --color always (no-color.org).
+inline constexpr const char* kNoColorEnv = "NO_COLOR";
+
+/// Whether JSON on stdout is coloured: --color always or never say; auto
+/// (the default) colours when stdout is a terminal and `no_color` (the
+/// value of NO_COLOR, or nullptr) is unset or empty.
+bool use_color(const std::string& mode, bool terminal, const char* no_color);
+
+/// The output options `flags` ask for (see use_color for `terminal` and
+/// `no_color`). The error, a usage message, says that -o text contradicts
+/// --json or --compact.
+Result<OutputOptions, std::string> output_options(const PrintFlags& flags, bool terminal,
+                                                  const char* no_color);
+
+/// -v/--verbose: show each HTTP request and response on stderr.
+void add_verbose_flag(CLI::App& command, bool& verbose);
+
+/// Accepts one of `choices`, e.g. "text" or "json".
+CLI::Validator one_of(std::vector<std::string> choices);
 
 /// --registry URL (repeatable).
 void add_registry_flag(CLI::App& command, std::vector<std::string>& urls);
+
+/// The options the commands share, which may also come before the command
+/// (gemstone --registry URL locate ...): --registry, the transport flags,
+/// the print flags and -v. Each command takes those that apply to it.
+struct CommonFlags {
+  std::vector<std::string> registries;
+  TransportFlags transport;
+  PrintFlags print;
+  bool verbose = false;
+};
+
+/// Adds every common option to `app` (the top-level command), in a group
+/// of their own. `flags` must outlive the parse.
+void add_common_options(CLI::App& app, CommonFlags& flags);
 
 /// The registries to ask, in order: the --registry options, else
 /// GEMSTONE_REGISTRY split at commas (`env` is its value, or nullptr), else

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cli/json_color.hpp"
 #include "gemstone/jsonrpc/json.hpp"
 #include "gemstone/registry_protocol.hpp"
 
@@ -71,9 +72,19 @@ void Output::result(const rapidjson::Value& value) const {
 }
 
 void Output::json(const rapidjson::Value& value) const {
-  const std::string text = options_.compact ? jsonrpc::to_json(value) : jsonrpc::to_pretty_json(value);
+  const bool pretty = !options_.compact;
+  std::string text = options_.color ? colored_json(value, pretty)
+                     : pretty       ? jsonrpc::to_pretty_json(value)
+                                    : jsonrpc::to_json(value);
+  text += '\n';
   write(out_, text);
-  write(out_, "\n");
+  std::fflush(out_);
+}
+
+void Output::json_line(const rapidjson::Value& value) const {
+  std::string text = options_.color ? colored_json(value, false) : jsonrpc::to_json(value);
+  text += '\n';
+  write(out_, text);
   std::fflush(out_);
 }
 
@@ -109,6 +120,11 @@ int Output::usage(std::string_view message) const {
 
 void Output::warn(std::string_view message) const {
   write(err_, "gemstone: " + one_line(message) + "\n");
+}
+
+void Output::trace(std::string_view text) const {
+  write(err_, text);
+  std::fflush(err_);
 }
 
 std::string format_table(const std::vector<std::string>& header,

@@ -37,6 +37,8 @@ struct OutputOptions {
   bool quiet = false;    ///< -q: no "[!]" lines
   bool raw = false;      ///< -r: a string result without quotes
   bool compact = false;  ///< --compact: one-line JSON
+  bool json = false;     ///< -o json: machine-readable output instead of text
+  bool color = false;    ///< JSON on stdout with ANSI colours (see options.hpp use_color)
 };
 
 class Output {
@@ -51,10 +53,14 @@ class Output {
               std::string_view suffix = {}) const;
 
   /// The result on stdout: pretty JSON (or compact, or a raw string), one
-  /// trailing newline.
+  /// trailing newline; coloured when asked.
   void result(const rapidjson::Value& value) const;
-  /// JSON on stdout for --json output (pretty unless compact).
+  /// JSON on stdout for -o json output (pretty unless compact; coloured
+  /// when asked).
   void json(const rapidjson::Value& value) const;
+  /// One JSON value on one line on stdout (JSON Lines: watch and register
+  /// events), coloured when asked.
+  void json_line(const rapidjson::Value& value) const;
   /// Plain text on stdout (tables).
   void text(std::string_view text) const;
 
@@ -68,6 +74,8 @@ class Output {
   int usage(std::string_view message) const;
   /// Any other one-line message on stderr, "gemstone: " first.
   void warn(std::string_view message) const;
+  /// Text on stderr as it is (the -v trace).
+  void trace(std::string_view text) const;
 
   const OutputOptions& options() const { return options_; }
 

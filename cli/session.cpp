@@ -1,8 +1,18 @@
 #include "cli/session.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 namespace gemstone::cli {
+
+Result<Output, int> make_output(const PrintFlags& print, bool raw) {
+  auto options = output_options(print, ::isatty(STDOUT_FILENO) == 1, std::getenv(kNoColorEnv));
+  if (!options.ok()) return Output().usage(options.error());
+  options.value().raw = raw;
+  return Output(options.value());
+}
 
 Result<ClientOptions, int> command_options(const TransportFlags& transport, const Output& out) {
   auto options = client_options(transport, std::getenv(kTokenEnv));
@@ -24,8 +34,9 @@ Result<RegistryClient, int> open_registry(const std::vector<std::string>& regist
   auto registry =
       RegistryClient::open(registry_urls(registry_flags, std::getenv("GEMSTONE_REGISTRY")), options);
   if (!registry.ok()) return out.fail(registry.error());
-  registry.value().set_observer([&out](const ClientError& skipped) {
-    out.note(skipped.describe() + "; trying the next registry");
+  registry.value().set_observer([&out](const ClientError& skipped, RegistryClient::Skipped what) {
+    out.note(skipped.describe() + (what == RegistryClient::Skipped::kInstance ? "; trying the next instance"
+                                                                             : "; trying the next registry"));
   });
   return std::move(registry).value();
 }

@@ -20,6 +20,11 @@
 
 namespace gemstone::cli {
 
+/// The Output `print` asks for (whether stdout is a terminal and NO_COLOR
+/// are read here), with `raw` for -r. When the flags contradict each other
+/// a usage error has been reported, and the result holds the exit status.
+Result<Output, int> make_output(const PrintFlags& print, bool raw = false);
+
 /// The client options `transport` asks for (GEMSTONE_TOKEN read too). A
 /// usage error has been reported on `out` when it fails.
 Result<ClientOptions, int> command_options(const TransportFlags& transport, const Output& out);
@@ -30,7 +35,8 @@ Result<RemoteService, int> identify_service(const std::string& url, const Client
                                             const Deadline& deadline, const Output& out);
 
 /// Opens the registry client. On failure the error has been reported on
-/// `out` and the result holds the exit status to return.
+/// `out` and the result holds the exit status to return. Each registry or
+/// instance skipped for the next is noted on `out`.
 Result<RegistryClient, int> open_registry(const std::vector<std::string>& registry_flags,
                                           const ClientOptions& options, Output& out);
 

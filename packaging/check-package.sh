@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Debian package and checks it as an operator would meet it:
-# lintian (no errors), dpkg -i (twice: install, then upgrade in place), the
-# installed binaries, the conffile, a short run of the installed daemon,
-# systemd-analyze verify of the unit, and dpkg --purge.
+# lintian (no errors), the licence (MIT, DEP-5) and maintainer, dpkg -i
+# (twice: install, then upgrade in place), the installed binaries, the conffile, a short run of the installed daemon,
+# systemd-analyze verify of the unit, the shell completion scripts, and
+# dpkg --purge.
 # Needs root or sudo; installs the tools it lacks; reads no standard input.
 # KEEP_INSTALLED=1 leaves the package installed at the end.
 set -euo pipefail
@@ -44,10 +45,26 @@ has_cli=false
 if grep -q ' ./usr/bin/gemstone$' <<<"$contents"; then
   has_cli=true
   grep -q ' ./usr/share/man/man1/gemstone.1.gz$' <<<"$contents" || fail "gemstone(1) is missing"
+  for path in ./usr/share/bash-completion/completions/gemstone \
+              ./usr/share/zsh/vendor-completions/_gemstone \
+              ./usr/share/fish/vendor_completions.d/gemstone.fish; do
+    grep -q " $path\$" <<<"$contents" || fail "the completion script $path is not in the package"
+  done
 fi
 dpkg-deb -f "$deb" Depends | grep libcpp-httplib >/dev/null || fail "Depends lacks the shared libraries"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -x /etc/gemstone/registry.toml >/dev/null \
   || fail "/etc/gemstone/registry.toml is not a conffile"
+
+step "licence and maintainer"
+copyright="$(mktemp)"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/gemstone/copyright >"$copyright"
+"$here/packaging/check-licence.sh" "$here/LICENSE" "$copyright" \
+  || { rm -f "$copyright"; fail "the package's copyright file does not carry the MIT licence"; }
+rm -f "$copyright"
+maintainer="$(dpkg-deb -f "$deb" Maintainer)"
+grep -Eq '^[^<>]+ <[^@<> ]+@[^@<> ]+\.[a-z]+>$' <<<"$maintainer" && ! grep -q '\.invalid>$' <<<"$maintainer" \
+  || fail "Maintainer is not a real name and address: $maintainer"
+echo "Maintainer: $maintainer"
 
 step "dpkg -i (install, then again as an upgrade)"
 install_deb() {
@@ -68,6 +85,14 @@ grep -qx 'state_file = "/var/lib/gemstone-registry/state.json"' <<<"$config" \
 if $has_cli; then
   /usr/bin/gemstone --help >/dev/null || fail "gemstone --help"
   echo "gemstone --help: ok"
+  # The installed bash completion loads, is the one the command prints, and completes.
+  cmp -s /usr/share/bash-completion/completions/gemstone <(/usr/bin/gemstone completion bash) \
+    || fail "the packaged bash completion differs from 'gemstone completion bash'"
+  got="$(bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/gemstone &&
+    COMP_WORDS=(gemstone unreg) COMP_CWORD=1 && _gemstone && echo "${COMPREPLY[*]}"')" \
+    || fail "the bash completion does not load"
+  [ "$got" = unregister ] || fail "the bash completion completes 'unreg' as '$got'"
+  echo "bash completion: ok"
 fi
 
 step "a short run of the installed daemon"

@@ -17,7 +17,10 @@ packages=(
   libcpp-httplib-dev libssl-dev rapidjson-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev python3 curl
   prometheus  # promtool, which checks GET /metrics in a test
+  util-linux  # setpriv: tests of unreadable files, when they run as root
   etcd-server etcd-client  # the etcd backend's tests start real etcd members
+  chromium nodejs  # the dashboard's browser tests (tests/browser)
+  zsh fish    # check the syntax of gemstone's completion scripts in a test
 )
 
 source "$here/packaging/deps.sh"
@@ -31,6 +34,19 @@ build() {
   cmake --build "$build_dir" -j "$jobs"
 }
 
+# puppeteer-core for the browser tests, exactly as tests/browser/package-lock.json
+# pins it, into tests/browser/node_modules; again only when the lock file changed.
+# No browser is downloaded: the tests drive Debian's chromium.
+browser_test_modules() {
+  local dir="$here/tests/browser"
+  command -v npm >/dev/null || ensure_packages npm  # Debian's nodejs comes without it
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"; then
+    echo "installing the browser tests' node modules (npm ci)" >&2
+    (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock.json"
+  fi
+}
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -42,6 +58,7 @@ case "$cmd" in
     ;;
   test)
     build
+    browser_test_modules
     cd "$build_dir"
     exec ctest --output-on-failure -j "$jobs" --timeout 300 "$@"
     ;;

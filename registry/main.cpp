@@ -1,7 +1,8 @@
-// gemstone-registry. main() reads as the daemon's life: configuration,
-// signals, logging, the store (with what it held before a restart), the
-// dispatcher and its methods, listen, serve until a signal, drain, the last
-// save of the state, exit. Everything else lives in registry_core.
+// gemstone-registry. main() reads as the daemon's life: signals,
+// configuration, logging, the store (with what it held before a restart),
+// the dispatcher and its methods, listen, serve (reloading on SIGHUP) until
+// SIGTERM or SIGINT, drain, the last save of the state, exit. Everything
+// else lives in registry_core.
 
 #include <pthread.h>
 #include <signal.h>
@@ -25,11 +26,14 @@
 #include "gemstone/version.hpp"
 #include "registry/api/registry_methods.hpp"
 #include "registry/api/watch_hub.hpp"
+#include "registry/daemon/change_log.hpp"
 #include "registry/daemon/config.hpp"
 #include "registry/daemon/etcd_backend.hpp"
 #include "registry/daemon/expiry_sweeper.hpp"
 #include "registry/daemon/logging.hpp"
 #include "registry/daemon/options_from_config.hpp"
+#include "registry/daemon/reloader.hpp"
+#include "registry/daemon/state_directory.hpp"
 #include "registry/daemon/state_restore.hpp"
 #include "registry/daemon/state_saver.hpp"
 #include "registry/daemon/worker_pool.hpp"
@@ -43,14 +47,16 @@ namespace reg = gemstone::registry;
 namespace rpc = gemstone::jsonrpc;
 using reg::Clock;
 
-// SIGINT and SIGTERM are taken by one thread with sigwait(), so no handler
-// ever runs inside another thread's work. Blocked before any thread starts:
-// every thread inherits the mask.
-sigset_t block_stop_signals() {
+// SIGINT, SIGTERM and SIGHUP are taken by one thread with sigwait(), so no
+// handler ever runs inside another thread's work. Blocked first thing, before
+// any thread starts (every thread inherits the mask): from then on a SIGHUP
+// waits for the reload instead of killing the daemon.
+sigset_t block_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a write to a client that left fails with EPIPE instead
   return signals;
@@ -117,13 +123,18 @@ std::uint64_t wall_clock_index() {
 }
 
 // Serves until SIGINT or SIGTERM, then returns once requests in flight are
-// done. `stopping` runs first: parked long polls are answered before the drain.
+// done. `stopping` runs first: parked long polls are answered before the
+// drain. Each SIGHUP runs `reload` on the signal thread, while serving.
 void serve_until_signal(reg::HttpServer& server, const sigset_t& signals,
-                        const std::function<void()>& stopping) {
+                        const std::function<void()>& stopping,
+                        const std::function<void()>& reload) {
   std::atomic<bool> served{false};
   std::thread waiter([&] {
     int received = 0;
-    sigwait(&signals, &received);
+    while (sigwait(&signals, &received) != 0 || received == SIGHUP) {
+      if (received == SIGHUP && !served) reload();
+      received = 0;
+    }
     if (served) return;  // woken by ourselves below
     spdlog::info("received {}, finishing requests in flight",
                  received == SIGINT ? "SIGINT" : "SIGTERM");
@@ -143,18 +154,23 @@ void serve_until_signal(reg::HttpServer& server, const sigset_t& signals,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Signals, before anything else.
+  const sigset_t signals = block_signals();
+
   // Configuration: flags, environment, file. Bad values stop here with exit 2.
   const reg::ConfigOutcome loaded = reg::load_config(argc, argv);
   if (loaded.action == reg::ConfigOutcome::Action::kExit) return loaded.exit_code;
   const reg::Config& config = loaded.config;
-
-  // Signals, before any other thread exists.
-  const sigset_t stop_signals = block_stop_signals();
   raise_descriptor_limit();
 
   // Logging.
   reg::setup_logging(config.log_level);
   if (!config.config_file.empty()) spdlog::info("configuration read from {}", config.config_file);
+  if (const auto state_dir = reg::prepare_state_directory(config.state_file); state_dir.problem) {
+    spdlog::warn("{}", *state_dir.problem);
+  } else if (state_dir.created) {
+    spdlog::info("made the state directory for {}", config.state_file);
+  }
 
   // The store, with what it held before a restart.
   reg::Metrics metrics(std::vector<std::string>(gemstone::registry_protocol::kMethods.begin(),
@@ -165,7 +181,7 @@ int main(int argc, char** argv) {
   if (config.backend == reg::Backend::kEtcd) {
     auto opened = reg::EtcdBackend::open(config);
     if (!opened.ok()) {
-      spdlog::error("{}", opened.error());
+      reg::startup_error(opened.error());
       return 2;
     }
     etcd = std::move(opened).value();
@@ -175,13 +191,14 @@ int main(int argc, char** argv) {
   }
   reg::Store& store = etcd ? etcd->store() : memory;
   reg::WatchHub watchers(store, config.max_watchers, &metrics);
+  watchers.set_change_observer(reg::log_changes);
   watchers.attach();
   if (etcd) etcd->start();  // after the hub listens: it misses no change
 
   // The dispatcher and the HTTP server in front of it.
   rpc::Dispatcher dispatcher(reg::dispatcher_options_from(config));
   dispatcher.set_observer(
-      [&metrics](const rpc::CallRecord& call) { metrics.record_call(call.method, call.code); });
+      [&metrics](const rpc::CallRecord& call) { metrics.record_call(call); });
   std::optional<reg::WorkerPool> writers;
   if (etcd) {
     writers.emplace(kBackendWriters);
@@ -189,7 +206,7 @@ int main(int argc, char** argv) {
   }
   auto http = reg::http_server_options_from(config);
   if (!http.ok()) {
-    spdlog::error("{}", http.error());
+    reg::startup_error(http.error());
     return 2;
   }
   const auto started = Clock::now();
@@ -205,12 +222,15 @@ int main(int argc, char** argv) {
 
   // Listen. The methods come once the port is known, for get_service_specs.
   if (auto error = server.bind()) {
-    spdlog::error("{}", *error);
+    reg::startup_error(*error);
     return 1;
   }
   std::atomic<std::uint64_t> changes{0};
-  reg::add_registry_methods(dispatcher, store, reg::methods_options_from(config, server.bound_port()),
-                            count_changes(metrics, changes), &watchers);
+  reg::MethodsOptions methods = reg::methods_options_from(config, server.bound_port());
+  methods.started = started;
+  reg::add_registry_methods(dispatcher, store, std::move(methods), count_changes(metrics, changes),
+                            &watchers);
+  metrics.index_methods(dispatcher.methods());
   log_listening(config, server.bound_port());
 
   // Serve until a signal, with expiry sweeps (etcd expires its own) and
@@ -223,7 +243,9 @@ int main(int argc, char** argv) {
                   std::chrono::milliseconds(static_cast<long long>(config.state_save_interval * 1000)),
                   changes);
   }
-  serve_until_signal(server, stop_signals, [&watchers] { watchers.shutdown(); });
+  reg::Reloader reloader([argc, argv] { return reg::read_config(argc, argv); }, config, server);
+  serve_until_signal(
+      server, signals, [&watchers] { watchers.shutdown(); }, [&reloader] { reloader.reload(); });
 
   // Drained: the last word goes to the state file.
   if (sweeper) sweeper->stop();

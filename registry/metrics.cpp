@@ -5,6 +5,8 @@
 
 #include "gemstone/jsonrpc/error.hpp"
 #include "gemstone/registry_protocol.hpp"
+#include "gemstone/version.hpp"
+#include "registry/process_metrics.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -29,19 +31,24 @@ void append_format(std::string& out, const char* format, ...) {
 
 }  // namespace
 
-Metrics::Metrics(std::vector<std::string> methods)
-    : methods_(std::move(methods)), calls_(methods_.size() + 1) {
+Metrics::Metrics(std::vector<std::string> methods) : methods_(std::move(methods)) {
   methods_.emplace_back("other");
+  methods_.emplace_back("batch");
+  calls_ = decltype(calls_)(methods_.size() - 1);
+  latency_ = std::vector<Histogram>(methods_.size());
+  slot_of_.fill(static_cast<std::uint16_t>(other_slot()));
   start_time_seconds_ = std::chrono::duration<double>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
 }
 
-std::size_t Metrics::method_index(std::string_view method) const {
-  for (std::size_t i = 0; i + 1 < methods_.size(); ++i) {
-    if (methods_[i] == method) return i;
+void Metrics::index_methods(const std::vector<jsonrpc::Method>& dispatcher_methods) {
+  slot_of_.fill(static_cast<std::uint16_t>(other_slot()));
+  for (std::size_t i = 0; i < dispatcher_methods.size() && i < kMaxIndexed; ++i) {
+    for (std::size_t m = 0; m < other_slot(); ++m) {
+      if (methods_[m] == dispatcher_methods[i].name) slot_of_[i] = static_cast<std::uint16_t>(m);
+    }
   }
-  return methods_.size() - 1;
 }
 
 std::size_t Metrics::outcome_index(int code) {
@@ -58,16 +65,18 @@ std::size_t Metrics::outcome_index(int code) {
   }
 }
 
-void Metrics::record_call(std::string_view method, int code) {
-  calls_[method_index(method)][outcome_index(code)].fetch_add(1, std::memory_order_relaxed);
+void Metrics::record_call(const jsonrpc::CallRecord& call) {
+  calls_[slot_of(call.index)][outcome_index(call.code)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void Metrics::record_latency(std::chrono::nanoseconds elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
+void Metrics::record_latency(std::chrono::nanoseconds elapsed, std::size_t method_index,
+                             bool batch) {
+  Histogram& h = latency_[batch ? batch_slot() : slot_of(method_index)];
+  const auto ns = static_cast<std::uint64_t>(elapsed.count() > 0 ? elapsed.count() : 0);
   std::size_t i = 0;
-  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
-  latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_ns_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
+  while (i < kBucketsNs.size() && ns > kBucketsNs[i]) ++i;
+  h.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  h.sum_ns.fetch_add(ns, std::memory_order_relaxed);
 }
 
 void Metrics::record_state_save(bool ok, double wall_seconds) {
@@ -88,7 +97,7 @@ std::string Metrics::render(const Gauges& gauges) const {
   out.reserve(4096);
   out += "# HELP gemstone_registry_requests_total JSON-RPC calls handled, by method and outcome.\n"
          "# TYPE gemstone_registry_requests_total counter\n";
-  for (std::size_t m = 0; m < methods_.size(); ++m) {
+  for (std::size_t m = 0; m < calls_.size(); ++m) {
     for (std::size_t o = 0; o < kOutcomes; ++o) {
       const auto n = calls_[m][o].load(std::memory_order_relaxed);
       if (n == 0 && o != 0) continue;
@@ -97,21 +106,29 @@ std::string Metrics::render(const Gauges& gauges) const {
     }
   }
 
-  out += "# HELP gemstone_registry_request_duration_seconds Time to answer one HTTP request to /api.\n"
+  out += "# HELP gemstone_registry_request_duration_seconds Time to answer one HTTP request to "
+         "/api, by JSON-RPC method (batch: a batch; other: none the registry has).\n"
          "# TYPE gemstone_registry_request_duration_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    cumulative += latency_buckets_[i].load(std::memory_order_relaxed);
-    append_format(out, "gemstone_registry_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                  kBuckets[i], static_cast<unsigned long long>(cumulative));
+  for (std::size_t m = 0; m < latency_.size(); ++m) {
+    const Histogram& h = latency_[m];
+    const char* method = methods_[m].c_str();
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBucketsNs.size(); ++i) {
+      cumulative += h.buckets[i].load(std::memory_order_relaxed);
+      append_format(out,
+                    "gemstone_registry_request_duration_seconds_bucket{method=\"%s\",le=\"%g\"} %llu\n",
+                    method, static_cast<double>(kBucketsNs[i]) / 1e9,
+                    static_cast<unsigned long long>(cumulative));
+    }
+    cumulative += h.buckets[kBucketsNs.size()].load(std::memory_order_relaxed);
+    append_format(out,
+                  "gemstone_registry_request_duration_seconds_bucket{method=\"%s\",le=\"+Inf\"} %llu\n",
+                  method, static_cast<unsigned long long>(cumulative));
+    append_format(out, "gemstone_registry_request_duration_seconds_sum{method=\"%s\"} %.9f\n",
+                  method, static_cast<double>(h.sum_ns.load(std::memory_order_relaxed)) / 1e9);
+    append_format(out, "gemstone_registry_request_duration_seconds_count{method=\"%s\"} %llu\n",
+                  method, static_cast<unsigned long long>(cumulative));
   }
-  cumulative += latency_buckets_[kBuckets.size()].load(std::memory_order_relaxed);
-  append_format(out, "gemstone_registry_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                static_cast<unsigned long long>(cumulative));
-  append_format(out, "gemstone_registry_request_duration_seconds_sum %.9f\n",
-                static_cast<double>(latency_sum_ns_.load(std::memory_order_relaxed)) / 1e9);
-  append_format(out, "gemstone_registry_request_duration_seconds_count %llu\n",
-                static_cast<unsigned long long>(cumulative));
 
   out += "# HELP gemstone_registry_rejected_requests_total HTTP requests refused before any method ran, by reason.\n"
          "# TYPE gemstone_registry_rejected_requests_total counter\n";
@@ -174,8 +191,10 @@ std::string Metrics::render(const Gauges& gauges) const {
             "Complete lists read from the backend (at start, after a compaction or a lost watch).",
             gauges.backend_lists);
   }
-  gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.",
-        start_time_seconds_);
+  out += "# HELP gemstone_registry_build_info The version of gemstone-registry running (always 1).\n"
+         "# TYPE gemstone_registry_build_info gauge\n";
+  append_format(out, "gemstone_registry_build_info{version=\"%s\"} 1\n", kVersion);
+  append_process_metrics(out, start_time_seconds_);
   return out;
 }
 

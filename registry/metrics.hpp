@@ -1,6 +1,8 @@
 #pragma once
-// Counters and a latency histogram for GET /metrics (Prometheus text format).
-// Everything on the request path is a relaxed atomic add: no lock, no map.
+// Counters and a latency histogram for GET /metrics (Prometheus text format),
+// with the process metrics every Prometheus exporter has.
+// Everything on the request path is a relaxed atomic add into an array
+// picked by index: no lock, no map, no string compared.
 
 #include <array>
 #include <atomic>
@@ -11,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gemstone/jsonrpc/dispatcher.hpp"
+
 namespace gemstone::registry {
 
 /// Why a request was refused before it reached a method.
@@ -18,13 +22,21 @@ enum class Rejection { kBodyTooLarge, kContentType, kHttpMethod, kHeaderTooLarge
 
 class Metrics {
  public:
-  /// `methods`: the method names to count separately; others count as "other".
+  /// `methods`: the method names counted and timed separately; others count
+  /// as "other".
   explicit Metrics(std::vector<std::string> methods);
 
-  /// One JSON-RPC call (a batch member counts on its own). `code` 0 is success.
-  void record_call(std::string_view method, int code);
-  /// One HTTP request to /api, from first byte read to response ready.
-  void record_latency(std::chrono::nanoseconds elapsed);
+  /// Which of those names each of the dispatcher's methods is (by position,
+  /// CallRecord::index), so that a call is counted by index, never by name.
+  /// Once, before any request.
+  void index_methods(const std::vector<jsonrpc::Method>& dispatcher_methods);
+
+  /// One JSON-RPC call (a batch member counts on its own).
+  void record_call(const jsonrpc::CallRecord& call);
+  /// One HTTP request to /api, from first byte read to response ready: a
+  /// single call of the method at `method_index` (CallRecord::index), or a
+  /// batch. The label is one of a fixed few whatever the client sent.
+  void record_latency(std::chrono::nanoseconds elapsed, std::size_t method_index, bool batch);
   void record_rejection(Rejection why);
   /// A connection accepted and closed at once because the process was out
   /// of file descriptors.
@@ -69,16 +81,30 @@ class Metrics {
 
  private:
   static constexpr std::size_t kOutcomes = 9;
-  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                      0.005,  0.01,    0.025,  0.05,  0.1,
-                                                      0.5,    1.0};
-  std::size_t method_index(std::string_view method) const;
+  /// Upper bounds of the latency buckets, in nanoseconds: from 10 µs, where
+  /// a ping is answered, to 2.5 s.
+  static constexpr std::array<std::uint64_t, 17> kBucketsNs = {
+      10'000,     25'000,     50'000,      100'000,     250'000,     500'000,
+      1'000'000,  2'500'000,  5'000'000,   10'000'000,  25'000'000,  50'000'000,
+      100'000'000, 250'000'000, 500'000'000, 1'000'000'000, 2'500'000'000};
+  /// Dispatcher methods told apart; those past it count as "other".
+  static constexpr std::size_t kMaxIndexed = 64;
   static std::size_t outcome_index(int code);
+  std::size_t slot_of(std::size_t method_index) const {
+    return method_index < kMaxIndexed ? slot_of_[method_index] : other_slot();
+  }
+  std::size_t other_slot() const { return methods_.size() - 2; }
+  std::size_t batch_slot() const { return methods_.size() - 1; }
 
-  std::vector<std::string> methods_;  // + "other" at the end
-  std::vector<std::array<std::atomic<std::uint64_t>, kOutcomes>> calls_;
-  std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> latency_buckets_{};
-  std::atomic<std::uint64_t> latency_sum_ns_{0};
+  struct Histogram {
+    std::array<std::atomic<std::uint64_t>, kBucketsNs.size() + 1> buckets{};
+    std::atomic<std::uint64_t> sum_ns{0};
+  };
+
+  std::vector<std::string> methods_;  // + "other" and "batch" at the end
+  std::array<std::uint16_t, kMaxIndexed> slot_of_{};
+  std::vector<std::array<std::atomic<std::uint64_t>, kOutcomes>> calls_;  // all slots but batch
+  std::vector<Histogram> latency_;                                       // every slot
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::kCount)> rejected_{};
   std::atomic<std::uint64_t> refused_fd_limit_{0};
   std::atomic<std::uint64_t> pings_{0};

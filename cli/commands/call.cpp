@@ -28,13 +28,16 @@ Command add_call_command(CLI::App& app) {
       "Examples:\n"
       "  gemstone call calculator add a:=1 b:=2\n"
       "  gemstone call --registry http://10.0.0.5:8000/api 'worker.*' status -q --compact\n"
-      "  token=$(gemstone call -q -r auth login user=alice password=secret)");
+      "  token=$(gemstone call -q -r auth login user=alice password=secret)\n"
+      "  gemstone call -v reports build spec:=@spec.json notes=@notes.txt");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("NAME", flags->name, "Service name pattern (glob)")->required()->type_name("");
   add_call_flags(*cmd, flags->call);
 
   return {cmd, [flags]() -> int {
-            Output out(flags->call.output);
+            auto made = make_output(flags->call.print, flags->call.raw);
+            if (!made.ok()) return made.error();
+            Output& out = made.value();
             auto prepared = prepare_call(flags->call, out);
             if (!prepared.ok()) return prepared.error();
             const PreparedCall& call = prepared.value();

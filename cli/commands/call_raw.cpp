@@ -23,14 +23,17 @@ Command add_call_raw_command(CLI::App& app) {
       "  gemstone call_raw http://127.0.0.1:9000/api add a:=1 b:=2\n"
       "  gemstone call_raw http://127.0.0.1:9000/api add -p :=1 -p :=2\n"
       "  echo '{\"a\": 1, \"b\": 2}' | gemstone call_raw -q http://127.0.0.1:9000/api add --params-json -\n"
-      "  gemstone call_raw -H 'X-Api-Token: s3cret' https://calc.example.com/api add a:=1 b:=2");
+      "  gemstone call_raw -H 'X-Api-Token: s3cret' https://calc.example.com/api add a:=1 b:=2\n"
+      "  gemstone call_raw -v http://127.0.0.1:9000/api add --params-json @params.json");
   cmd->add_option("URL", flags->url, "The service's JSON-RPC endpoint (http:// or https://)")
       ->required()
       ->type_name("");
   add_call_flags(*cmd, flags->call);
 
   return {cmd, [flags]() -> int {
-            Output out(flags->call.output);
+            auto made = make_output(flags->call.print, flags->call.raw);
+            if (!made.ok()) return made.error();
+            Output& out = made.value();
             auto prepared = prepare_call(flags->call, out);
             if (!prepared.ok()) return prepared.error();
             const PreparedCall& call = prepared.value();

@@ -26,5 +26,10 @@ Command add_services_command(CLI::App& app);
 Command add_specs_command(CLI::App& app);
 Command add_register_command(CLI::App& app);
 Command add_watch_command(CLI::App& app);
+Command add_ping_command(CLI::App& app);
+Command add_unregister_command(CLI::App& app);
+/// `app` must outlive the command: help and completion read its definition.
+Command add_help_command(CLI::App& app);
+Command add_completion_command(CLI::App& app);
 
 }  // namespace gemstone::cli

@@ -86,7 +86,7 @@ Command add_locate_command(CLI::App& app) {
     std::vector<std::string> registries;
     std::string pattern;
     bool all = false;
-    JsonFlags print;
+    PrintFlags print;
     TransportFlags transport;
     std::vector<std::string> meta;  // --meta KEY=VALUE
   };
@@ -100,31 +100,33 @@ Command add_locate_command(CLI::App& app) {
       "Examples:\n"
       "  gemstone locate 'calculator*'\n"
       "  gemstone locate --all --registry http://10.0.0.5:8000/api --registry http://10.0.0.6:8000/api '*'\n"
-      "  gemstone locate --json worker | jq -r '.[].url'");
+      "  gemstone locate -o json worker | jq -r '.[].url'");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob)")->required()->type_name("");
   cmd->add_flag("--all", flags->all,
                 "Ask every registry and merge the answers, saying which registries hold each instance");
-  add_json_flags(*cmd, flags->print,
-                 "Print JSON (an array of instances; with --all each has \"registries\") instead of a table");
+  add_print_flags(*cmd, flags->print,
+                  "an array of instances (with --all each has \"registries\") instead of a table");
   add_transport_flags(*cmd, flags->transport);
   add_meta_flag(*cmd, flags->meta, "Only instances whose metadata has KEY=VALUE (repeatable)");
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->print.compact});
+            auto made = make_output(flags->print);
+            if (!made.ok()) return made.error();
+            Output& out = made.value();
             auto meta = parse_meta_flags(flags->meta);
             if (!meta.ok()) return out.usage(meta.error());
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
             if (flags->all) {
-              return locate_everywhere(session.value(), flags->pattern, meta.value(), flags->print.json, out);
+              return locate_everywhere(session.value(), flags->pattern, meta.value(), out.options().json, out);
             }
             const bool several = registry.urls().size() > 1;
             auto located = registry.locate_matching(flags->pattern, meta.value());
             if (!located.ok()) return session.value().fail(located.error(), out);
             const std::vector<Instance>& instances = located.value();
-            if (flags->print.json) {
+            if (out.options().json) {
               rapidjson::Document doc(rapidjson::kArrayType);
               for (const Instance& i : instances) doc.PushBack(instance_json(i, doc.GetAllocator()), doc.GetAllocator());
               out.json(doc);

@@ -1,7 +1,8 @@
-// gemstone register NAME HOST PORT: a sidecar for services that cannot ping
-// the registry themselves. Pings every given registry every --every seconds
-// (each on its own, so one that is down or slow delays no other) until
-// SIGTERM or SIGINT, then unregisters the instance from all of them.
+// gemstone register NAME HOST PORT (or NAME --url URL): a sidecar for
+// services that cannot ping the registry themselves. Pings every given
+// registry every --every seconds (each on its own, so one that is down or
+// slow delays no other) until SIGTERM or SIGINT, then unregisters the
+// instance from all of them.
 
 #include <signal.h>
 
@@ -10,16 +11,16 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <set>
 
 #include <CLI/CLI.hpp>
 
-#include "cli/meta_flags.hpp"
+#include "cli/commands/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
-#include "cli/commands/commands.hpp"
-#include "gemstone/registrar.hpp"
-#include "gemstone/url.hpp"
+#include "cli/registration.hpp"
 #include "cli/session.hpp"
+#include "gemstone/registrar.hpp"
 
 namespace gemstone::cli {
 namespace {
@@ -40,30 +41,20 @@ bool wait_for_stop(const sigset_t& signals, double seconds) {
   }
 }
 
-// One --json line: what happened in which registry.
-void print_event_json(const RegistrarEvent& event, const Output& out) {
-  rapidjson::Document doc(rapidjson::kObjectType);
-  auto& alloc = doc.GetAllocator();
-  doc.AddMember("registry", rapidjson::Value(event.registry_url.c_str(), alloc), alloc);
-  doc.AddMember("event", rapidjson::StringRef(to_string(event.kind)), alloc);
-  if (event.instance) doc.AddMember("instance", instance_json(*event.instance, alloc), alloc);
-  if (event.error) doc.AddMember("error", rapidjson::Value(event.error->describe().c_str(), alloc), alloc);
-  out.json(doc);
-}
+// Whether pinging every `every` seconds keeps an instance alive in a
+// registry that gives it `ttl` seconds even when one ping is lost or late:
+// at least two pings fall within a TTL (gemstone's 30 s in 90 s: three).
+bool well_inside(double every, double ttl) { return ttl <= 0 || every <= ttl / 2; }
 
 }  // namespace
 
 Command add_register_command(CLI::App& app) {
   struct Flags {
     std::vector<std::string> registries;
-    std::string name;
-    std::string host;
-    int port = 0;
+    InstanceArgs instance;
     double every = 30.0;
-    bool json = false;
-    bool quiet = false;
+    PrintFlags print;
     TransportFlags transport;
-    std::vector<std::string> meta;  // --meta KEY=VALUE
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
@@ -73,43 +64,37 @@ Command add_register_command(CLI::App& app) {
       "Runs until SIGTERM or SIGINT (Ctrl-C), then unregisters the instance from every registry\n"
       "and exits 0. Every registry given gets every ping, concurrently; --timeout bounds each\n"
       "ping, per registry. A registry that is down gets the instance again once it is back.\n"
-      "With --json, each ping's outcome is one line on stdout, naming the registry.\n"
+      "The instance is http://HOST:PORT/api, or --url URL (https, another path).\n"
+      "Warns when --every is more than half the TTL a registry gives the instance.\n"
+      "With -o json, each ping's outcome is one line on stdout, naming the registry.\n"
       "A registry that refuses the instance (-32001 access denied, invalid params) is no\n"
       "longer pinged; when every registry refuses, it exits 1 at once.\n"
       "Examples:\n"
       "  gemstone register calculator 10.0.0.7 9000\n"
       "  gemstone register --registry http://10.0.0.5:8000/api --registry http://10.0.0.6:8000/api calc 10.0.0.7 9000\n"
       "  gemstone register --token-file /etc/gemstone/write.token calculator 10.0.0.7 9000\n"
+      "  gemstone register --url https://calc.example.com/rpc calculator\n"
       "  gemstone register --every 10 --registry http://10.0.0.5:8000/api legacy.billing 10.0.0.8 8080 &");
   add_registry_flag(*cmd, flags->registries);
-  cmd->add_option("NAME", flags->name, "Service name")->required()->type_name("");
-  cmd->add_option("HOST", flags->host, "Host name or IP address of the instance")->required()->type_name("");
-  cmd->add_option("PORT", flags->port, "Port of the instance")
-      ->required()
-      ->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            if (parse_port(text)) return {};
-            return "must be a port number 1..65535, not '" + text + "'";
-          },
-          ""))
-      ->type_name("");
+  add_instance_args(*cmd, flags->instance);
   cmd->add_option("--every", flags->every, "Seconds between pings (default 30)")
       ->check(positive_seconds())
       ->type_name("SECONDS");
-  cmd->add_flag("--json", flags->json,
-                "Print each ping's outcome as one line of JSON on stdout: {\"registry\", \"event\", "
-                "\"instance\" or \"error\"}");
-  cmd->add_flag("-q,--quiet", flags->quiet, "No [!] lines on stderr");
+  add_print_flags(*cmd, flags->print,
+                  "each ping's outcome as one line on stdout: {\"registry\", \"event\", \"instance\" or "
+                  "\"error\"}");
   add_transport_flags(*cmd, flags->transport, "Seconds each ping may take (default 10)");
-  add_meta_flag(*cmd, flags->meta, "Metadata the instance carries, e.g. --meta zone=eu-1 (repeatable)");
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{flags->quiet, false, true});
-            auto meta = parse_meta_flags(flags->meta);
-            if (!meta.ok()) return out.usage(meta.error());
+            auto made = make_output(flags->print);
+            if (!made.ok()) return made.error();
+            const Output& out = made.value();
+            auto registration = instance_registration(flags->instance);
+            if (!registration.ok()) return out.usage(registration.error());
             auto options = command_options(flags->transport, out);
             if (!options.ok()) return options.error();
             const bool token_sent = carries_token(options.value());
+            const bool json = out.options().json;
 
             // Blocked before the registrar's threads start, so that they
             // inherit the mask and only sigtimedwait below takes them.
@@ -124,17 +109,26 @@ Command add_register_command(CLI::App& app) {
                 std::chrono::milliseconds(static_cast<long long>(flags->every * 1000.0 + 0.5));
             registrar_options.client = options.value();
             const std::string every = format_seconds(flags->every);
-            int refused_status = kExitOk;  // written by the observer, read after stop()
-            auto observer = [&out, &flags, &every, token_sent, &refused_status](const RegistrarEvent& e) {
-              if (flags->json) print_event_json(e, out);
+            int refused_status = kExitOk;          // written by the observer, read after stop()
+            std::set<std::string> warned_about;    // registries whose TTL --every was checked against
+            auto observer = [&](const RegistrarEvent& e) {
+              if (json) print_event_json(e, out);
               switch (e.kind) {
                 case RegistrarEvent::Kind::kRegistered:
                   out.note("registered " + e.instance->name + " at " + e.instance->url + " in " +
                            e.registry_url + " (expires in " + format_seconds(e.instance->expires_in) +
                            ", pinging every " + every + ")");
+                  // A fresh ping's expires_in is the registry's TTL.
+                  if (!well_inside(flags->every, e.instance->expires_in) &&
+                      warned_about.insert(e.registry_url).second) {
+                    out.warn("--every " + every + " is not well inside the TTL of " + e.registry_url + " (" +
+                             format_seconds(e.instance->expires_in) +
+                             "): one late ping and the instance expires there; ping at most every " +
+                             format_seconds(e.instance->expires_in / 2));
+                  }
                   break;
                 case RegistrarEvent::Kind::kRenewed:
-                  break;  // the routine case; --json shows it
+                  break;  // the routine case; -o json shows it
                 case RegistrarEvent::Kind::kFailed:
                   out.warn("ping failed: " + e.error->describe() + "; retrying in " + every);
                   break;
@@ -148,9 +142,7 @@ Command add_register_command(CLI::App& app) {
               }
             };
             auto registrar = Registrar::start(registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")),
-                                              Registration::at(flags->name, flags->host, flags->port)
-                                                  .with_meta(meta.value()),
-                                              registrar_options, observer);
+                                              registration.value(), registrar_options, observer);
             if (!registrar.ok()) return out.fail(registrar.error());
 
             // A signal ends it; so does every registry refusing the instance.
@@ -162,12 +154,11 @@ Command add_register_command(CLI::App& app) {
               }
             }
 
-            const std::string instance =
-                flags->name + " (" + flags->host + ":" + std::to_string(flags->port) + ")";
+            const std::string instance = describe_instance(registration.value());
             // An unregister that fails is said, not an exit status: the
             // instance expires there within the registry's TTL anyway.
             for (const RegistrarEvent& e : registrar.value().stop()) {
-              if (flags->json) print_event_json(e, out);
+              if (json) print_event_json(e, out);
               if (e.kind == RegistrarEvent::Kind::kUnregistered) {
                 out.note("unregistered " + instance + " from " + e.registry_url);
               } else {

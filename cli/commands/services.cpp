@@ -16,7 +16,7 @@ Command add_services_command(CLI::App& app) {
   struct Flags {
     std::vector<std::string> registries;
     std::string pattern = "*";
-    JsonFlags print;
+    PrintFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -24,20 +24,22 @@ Command add_services_command(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  gemstone services\n"
-      "  gemstone services 'billing.*' --json");
+      "  gemstone services -o json 'billing.*'");
   add_registry_flag(*cmd, flags->registries);
   cmd->add_option("PATTERN", flags->pattern, "Service name pattern (glob, default *)")->type_name("");
-  add_json_flags(*cmd, flags->print, "Print JSON (an array of {name, instances}) instead of a table");
+  add_print_flags(*cmd, flags->print, "an array of {name, instances} instead of a table");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->print.compact});
+            auto made = make_output(flags->print);
+            if (!made.ok()) return made.error();
+            Output& out = made.value();
             auto session = open_session(flags->registries, flags->transport, out);
             if (!session.ok()) return session.error();
             RegistryClient& registry = session.value().registry;
             auto listed = registry.list_services(flags->pattern);
             if (!listed.ok()) return session.value().fail(listed.error(), out);
-            if (flags->print.json) {
+            if (out.options().json) {
               rapidjson::Document doc(rapidjson::kArrayType);
               auto& a = doc.GetAllocator();
               for (const ServiceSummary& s : listed.value()) {

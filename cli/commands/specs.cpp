@@ -57,7 +57,7 @@ std::string readable(const RemoteService& service) {
 Command add_specs_command(CLI::App& app) {
   struct Flags {
     std::string url;
-    JsonFlags print;
+    PrintFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -65,13 +65,15 @@ Command add_specs_command(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  gemstone specs http://127.0.0.1:8000/api\n"
-      "  gemstone specs --json http://127.0.0.1:9000/api | jq '.methods | keys'");
+      "  gemstone specs -o json http://127.0.0.1:9000/api | jq '.methods | keys'");
   cmd->add_option("URL", flags->url, "The service's JSON-RPC endpoint")->required()->type_name("");
-  add_json_flags(*cmd, flags->print, "Print the get_service_specs result as JSON");
+  add_print_flags(*cmd, flags->print, "the get_service_specs result as it came");
   add_transport_flags(*cmd, flags->transport);
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, flags->print.compact});
+            auto made = make_output(flags->print);
+            if (!made.ok()) return made.error();
+            const Output& out = made.value();
             auto options = command_options(flags->transport, out);
             if (!options.ok()) return options.error();
             const Deadline deadline = Deadline::in(options.value().timeout);
@@ -83,7 +85,7 @@ Command add_specs_command(CLI::App& app) {
               out.warn("the service has no get_service_specs");
               return out.fail(ClientError::from_rpc(service.value().url(), std::move(error)));
             }
-            if (flags->print.json) {
+            if (out.options().json) {
               out.json(specs.raw);
             } else {
               out.text(readable(service.value()));

@@ -76,6 +76,16 @@ int run_handler(const std::string& command, const std::string& input, std::uint6
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+// -o text: "added api.a 10.0.0.1:8080 http://10.0.0.1:8080/api zone=eu-1 (expired)".
+std::string event_words(const WatchEvent& event) {
+  const Instance& i = event.instance;
+  std::string line = std::string(to_string(event.kind)) + " " + i.name + " " + i.host + ":" +
+                     std::to_string(i.port) + " " + i.url;
+  for (const auto& [key, value] : i.meta) line += " " + key + "=" + value;
+  if (!event.reason.empty()) line += " (" + event.reason + ")";
+  return line + "\n";
+}
+
 }  // namespace
 
 Command add_watch_command(CLI::App& app) {
@@ -85,6 +95,7 @@ Command add_watch_command(CLI::App& app) {
     bool initial = false;
     std::string exec;
     std::vector<std::string> meta;
+    PrintFlags print;
     TransportFlags transport;
   };
   auto flags = std::make_shared<Flags>();
@@ -93,7 +104,7 @@ Command add_watch_command(CLI::App& app) {
       "watch", "Print each change of the instances matching a pattern, or run a command on each");
   cmd->footer(
       "Prints one JSON object per line and change: {\"event\": \"added\"|\"removed\"|\"updated\",\n"
-      "\"instance\": {...}, \"index\": N}. With --exec, runs 'sh -c CMD' after each batch of\n"
+      "\"instance\": {...}, \"index\": N} (-o text: one line of words instead). With --exec, runs 'sh -c CMD' after each batch of\n"
       "changes instead (never two at once), with the current instances as a JSON array on its\n"
       "stdin and GEMSTONE_WATCH_INDEX in its environment; it also runs once at the start.\n"
       "A registry that goes away is retried with backoff (said on stderr). SIGINT/SIGTERM exit 0.\n"
@@ -108,10 +119,17 @@ Command add_watch_command(CLI::App& app) {
   cmd->add_option("--exec", flags->exec, "Run 'sh -c CMD' after each batch of changes instead of printing")
       ->type_name("CMD");
   add_meta_flag(*cmd, flags->meta, "Only instances whose metadata has KEY=VALUE (repeatable)");
+  add_print_flags(*cmd, flags->print,
+                  "one JSON object per change and line; text: EVENT NAME HOST:PORT URL [KEY=VALUE]... [(REASON)]",
+                  "json");
   add_transport_flags(*cmd, flags->transport, "Seconds each long poll waits for a change (default 30)");
 
   return {cmd, [flags]() -> int {
-            Output out(OutputOptions{false, false, true});
+            auto made = make_output(flags->print);
+            if (!made.ok()) return made.error();
+            Output& out = made.value();
+            // A stream for programs: JSON Lines unless -o text asks for words.
+            const bool words = flags->print.output == "text";
             auto meta = parse_meta_flags(flags->meta);
             if (!meta.ok()) return out.usage(meta.error());
             // Each request may take the poll and the way back.
@@ -146,6 +164,10 @@ Command add_watch_command(CLI::App& app) {
               }
               if (batch.initial && !flags->initial) return;
               for (const WatchEvent& event : batch.events) {
+                if (words) {
+                  out.text(event_words(event));
+                  continue;
+                }
                 rapidjson::Document line(rapidjson::kObjectType);
                 auto& alloc = line.GetAllocator();
                 const std::string_view kind = to_string(event.kind);
@@ -155,7 +177,7 @@ Command add_watch_command(CLI::App& app) {
                 if (!event.reason.empty()) {
                   line.AddMember("reason", rapidjson::Value(event.reason.c_str(), alloc), alloc);
                 }
-                out.json(line);
+                out.json_line(line);
               }
             };
             auto on_retry = [&](const ClientError& error, std::chrono::milliseconds wait) {

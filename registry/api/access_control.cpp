@@ -1,6 +1,9 @@
 #include "registry/api/access_control.hpp"
 
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "gemstone/ascii.hpp"
 
@@ -37,18 +40,29 @@ bool has_control_character(std::string_view text) {
 }  // namespace
 
 Result<TokenSet, std::string> TokenSet::load(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return "cannot read token file " + path;
+  // stdio, not iostreams: the reason a file cannot be read is errno's.
+  std::FILE* file = std::fopen(path.c_str(), "re");
+  if (file == nullptr) return "cannot read token file " + path + ": " + std::strerror(errno);
   std::vector<std::string> tokens;
-  std::string line;
-  while (std::getline(file, line)) {
-    const std::string_view token = trim(line);
+  std::string why;
+  char* buffer = nullptr;
+  std::size_t capacity = 0;
+  errno = 0;
+  for (ssize_t n; (n = ::getline(&buffer, &capacity, file)) >= 0; errno = 0) {
+    const std::string_view token = trim(std::string_view(buffer, static_cast<std::size_t>(n)));
     if (token.empty() || token.front() == '#') continue;
     if (has_control_character(token)) {
-      return "token file " + path + " holds a token with a control character";
+      why = "token file " + path + " holds a token with a control character";
+      break;
     }
     tokens.emplace_back(token);
   }
+  if (why.empty() && std::ferror(file)) {
+    why = "cannot read token file " + path + ": " + std::strerror(errno != 0 ? errno : EIO);
+  }
+  std::free(buffer);
+  std::fclose(file);
+  if (!why.empty()) return why;
   if (tokens.empty()) return "token file " + path + " holds no token";
   return of(std::move(tokens));
 }
@@ -102,12 +116,14 @@ jsonrpc::Guard make_guard(const AccessPolicy& policy,
   };
 }
 
-jsonrpc::Guard make_lasting_guard(const AccessPolicy& policy, std::optional<std::string> token) {
-  if (!policy.protects(Access::kRead) && !policy.protects(Access::kWrite)) return {};
-  return [&policy, token = std::move(token)](const jsonrpc::Method& method) -> std::optional<jsonrpc::Error> {
+jsonrpc::Guard make_lasting_guard(std::shared_ptr<const AccessPolicy> policy,
+                                  std::optional<std::string> token) {
+  if (!policy->protects(Access::kRead) && !policy->protects(Access::kWrite)) return {};
+  return [policy = std::move(policy), token = std::move(token)](
+             const jsonrpc::Method& method) -> std::optional<jsonrpc::Error> {
     const std::optional<std::string_view> presented =
         token ? std::optional<std::string_view>(*token) : std::nullopt;
-    if (policy.allows(method.scope, presented)) return std::nullopt;
+    if (policy->allows(method.scope, presented)) return std::nullopt;
     return registry_protocol::access_denied();
   };
 }

@@ -8,6 +8,7 @@
 // ignored; surrounding whitespace is trimmed. Comparison takes the same time
 // whatever the presented token shares with a valid one.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,9 +62,11 @@ class AccessPolicy {
 /// references to `policy` and `token`: both must outlive it.
 jsonrpc::Guard make_guard(const AccessPolicy& policy,
                           const std::optional<std::string_view>& token);
-/// make_guard() keeping its own copy of `token`, for a request handled
-/// after its buffers are gone (on a worker thread); `policy` must outlive it.
-jsonrpc::Guard make_lasting_guard(const AccessPolicy& policy, std::optional<std::string> token);
+/// make_guard() keeping its own copy of `token` and a share of `policy`, for
+/// a request handled after its buffers are gone (on a worker thread), maybe
+/// after a reload replaced the policy.
+jsonrpc::Guard make_lasting_guard(std::shared_ptr<const AccessPolicy> policy,
+                                  std::optional<std::string> token);
 
 /// The token a request carries: `Authorization: Bearer TOKEN` (scheme
 /// case-insensitive) or gemstone's `X-Api-Token: TOKEN`. Pass the header

@@ -316,6 +316,12 @@ class RegistryMethods {
                   rapidjson::StringRef(options_.locate_result == LocateResult::kUrls ? "urls" : "instances"),
                   alloc);
     out.AddMember("backend", string_value(options_.backend, alloc), alloc);
+    // For a look at the registry (the dashboard's header): counts as held,
+    // so an instance that just expired leaves them at the next sweep.
+    const double uptime = std::chrono::duration<double>(options_.now() - options_.started).count();
+    out.AddMember("uptime_seconds", std::round(std::max(uptime, 0.0) * 1000.0) / 1000.0, alloc);
+    out.AddMember("instances", Value(static_cast<uint64_t>(store_.size())), alloc);
+    out.AddMember("services", Value(static_cast<uint64_t>(store_.service_count())), alloc);
     Value methods(rapidjson::kObjectType);
     for (const auto& method : dispatcher.methods()) {
       methods.AddMember(string_value(method.name, alloc), string_value(method.description, alloc),
@@ -385,7 +391,7 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   }
   const jsonrpc::Dispatcher* self = &dispatcher;
   dispatcher.add({std::string(protocol::kGetServiceSpecs), {}, 0,
-                  "What this registry is: name, host, port, version, ttl and methods.",
+                  "What this registry is: name, host, port, version, ttl, backend, uptime, counts and methods.",
                   [methods, self](const Params&, Allocator& a) { return methods->specs(*self, a); }, Scope::kRead});
 }
 

@@ -30,6 +30,7 @@ struct MethodsOptions {
   /// blocking, for the dispatcher to run them off the event loop.
   bool writes_block = false;
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  Clock::time_point started = Clock::now();  ///< for get_service_specs' uptime_seconds
 };
 
 /// Counters the methods keep up to date (for /metrics); optional.

@@ -42,7 +42,14 @@ void WatchHub::attach() {
 }
 
 void WatchHub::on_changes(std::vector<Change>&& changes) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    // No thread to hand them to: the observer still sees what changes
+    // while requests in flight finish.
+    lock.unlock();
+    if (change_observer_) change_observer_(changes);
+    return;
+  }
   for (Change& change : changes) {
     // Two writers may report out of order; the ring stays sorted.
     auto at = ring_.end();
@@ -183,8 +190,9 @@ void WatchHub::answer(std::vector<Due>& due, bool by_timeout) {
         const std::string text = answer_ ? answer_(*d.filter, recent(*d.filter, index)) : "null";
         it = made.emplace(key, text).first;
       }
-      reply.result_json(it->second);
+      // Counted first: a client that reads /metrics after its answer sees it.
       if (metrics_ != nullptr) metrics_->record_watch_answered(by_timeout);
+      reply.result_json(it->second);
     }
   }
   due.clear();
@@ -215,7 +223,14 @@ void WatchHub::run() {
   std::unique_lock lock(mutex_);
   while (!closing_) {
     changes.swap(pending_);
-    if (!changes.empty()) wake(changes, woken);
+    if (!changes.empty()) {
+      wake(changes, woken);
+      if (change_observer_) {
+        lock.unlock();
+        change_observer_(changes);
+        lock.lock();
+      }
+    }
     changes.clear();
     const auto now = Clock::now();
     expire(now, timed_out);
@@ -259,6 +274,13 @@ void WatchHub::shutdown() {
   }
   if (thread_.joinable()) thread_.join();
   if (!due.empty()) answer(due, false);
+  // Changes the thread had not taken yet are still shown.
+  std::vector<Change> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(pending_);
+  }
+  if (change_observer_ && !left.empty()) change_observer_(left);
 }
 
 }  // namespace gemstone::registry

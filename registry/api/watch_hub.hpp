@@ -65,6 +65,11 @@ class WatchHub {
   void attach();
   /// How the answers are made (the methods layer knows JSON); before any watch.
   void set_answer(Answer answer) { answer_ = std::move(answer); }
+  /// Also shows every batch of changes to `observer`, on the hub's thread,
+  /// in the order they are matched (the daemon logs them); before attach().
+  void set_change_observer(std::function<void(const std::vector<Change>&)> observer) {
+    change_observer_ = std::move(observer);
+  }
 
   enum class Outcome {
     kNow,     ///< answer at once with the current state
@@ -123,6 +128,7 @@ class WatchHub {
   const std::size_t max_watchers_;
   Metrics* metrics_;
   Answer answer_;
+  std::function<void(const std::vector<Change>&)> change_observer_;
 
   mutable std::mutex mutex_;
   std::condition_variable wakeup_;

@@ -303,6 +303,8 @@ const std::vector<Option>& options() {
       {"tls_ciphers", "",
        "OpenSSL cipher list for TLS 1.2 (empty: Mozilla's \"intermediate\" list, forward-secret AEAD only)",
        text(&Config::tls_ciphers, "LIST")},
+      {"ui", "true", "Serve the dashboard, a page that shows what is registered, at /ui/",
+       boolean(&Config::ui)},
   };
   return table;
 }
@@ -363,9 +365,8 @@ std::optional<std::string> apply_file(Config& config, const std::string& path) {
 
 // "Seconds an instance ... (default 90)": what --help shows for an option.
 std::string help_of(const Option& option) {
-  std::string help = option.help;
-  if (*option.default_text != '\0') help += std::string(" (default ") + option.default_text + ")";
-  return help;
+  return std::string(option.help) + " (default " +
+         (*option.default_text != '\0' ? option.default_text : "none") + ")";
 }
 
 // An error is one line, whatever text a flag or variable carried into it.
@@ -402,13 +403,35 @@ std::string render_config(const Config& config) {
   return out;
 }
 
-ConfigOutcome load_config(int argc, char** argv) {
+std::vector<OptionChange> changed_options(const Config& before, const Config& after) {
+  std::vector<OptionChange> changed;
+  for (const auto& o : options()) {
+    std::string was = o.field.get(before);
+    std::string now = o.field.get(after);
+    if (was != now) changed.push_back({o.name, std::move(was), std::move(now)});
+  }
+  return changed;
+}
+
+namespace {
+
+// load_config, and read_config when `error` is given: then the one line
+// that would have been printed goes there instead.
+ConfigOutcome parse(int argc, char** argv, std::string* error) {
   ConfigOutcome outcome;
   CLI::App app{"gemstone-registry: a service registry for JSON-RPC 2.0 microservices.\n"
                "Example: gemstone-registry --port 8000 --ttl 90",
                "gemstone-registry"};
   app.set_version_flag("--version", std::string("gemstone-registry ") + kVersion);
   app.get_formatter()->column_width(34);
+  app.footer(
+      "Each option is also an environment variable (--max-body-bytes:\n"
+      "GEMSTONE_REGISTRY_MAX_BODY_BYTES) and a key of the config file (max_body_bytes = 2097152):\n"
+      "the flag wins, then the environment, then the file, then the default.\n"
+      "A relative read_token_file, write_token_file, tls_cert or tls_key is looked up in\n"
+      "$CREDENTIALS_DIRECTORY when systemd sets it (LoadCredential=).\n"
+      "SIGHUP reloads the token files, the TLS certificate and key, log_level and access_log.\n"
+      "See gemstone-registry(8).");
 
   std::string config_file;
   bool print_config = false;
@@ -440,14 +463,23 @@ ConfigOutcome load_config(int argc, char** argv) {
     outcome.action = ConfigOutcome::Action::kExit;
     return outcome;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "gemstone-registry: " << one_line(e.what()) << " (see --help)\n";
+    const std::string message = one_line(e.what()) + " (see --help)";
+    if (error != nullptr) {
+      *error = message;
+    } else {
+      std::cerr << "gemstone-registry: " << message << "\n";
+    }
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
   }
 
   auto fail = [&](const std::string& message) {
-    std::cerr << "gemstone-registry: " << one_line(message) << "\n";
+    if (error != nullptr) {
+      *error = one_line(message);
+    } else {
+      std::cerr << "gemstone-registry: " << one_line(message) << "\n";
+    }
     outcome.action = ConfigOutcome::Action::kExit;
     outcome.exit_code = 2;
     return outcome;
@@ -491,11 +523,24 @@ ConfigOutcome load_config(int argc, char** argv) {
 
   if (auto why = check_combination(config)) return fail(*why);
 
-  if (print_config) {
+  if (print_config && error == nullptr) {
     std::cout << render_config(config);
     outcome.action = ConfigOutcome::Action::kExit;
   }
   return outcome;
+}
+
+}  // namespace
+
+ConfigOutcome load_config(int argc, char** argv) { return parse(argc, argv, nullptr); }
+
+Result<Config, std::string> read_config(int argc, char** argv) {
+  std::string error;
+  ConfigOutcome outcome = parse(argc, argv, &error);
+  if (outcome.action == ConfigOutcome::Action::kExit) {
+    return error.empty() ? std::string("the command line asks for no run") : error;
+  }
+  return std::move(outcome.config);
 }
 
 }  // namespace gemstone::registry

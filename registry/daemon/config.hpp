@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gemstone/jsonrpc/dispatcher.hpp"
+#include "gemstone/result.hpp"
 #include "registry/api/registry_methods.hpp"
 
 namespace gemstone::registry {
@@ -57,6 +58,7 @@ struct Config {
   std::string tls_cert;          ///< with tls_key: serve HTTPS
   std::string tls_key;
   std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
+  bool ui{};                ///< serve the dashboard at /ui/
   std::string config_file;  ///< where file values came from, if any
 };
 
@@ -71,7 +73,22 @@ struct ConfigOutcome {
 /// one-line error itself (usage errors exit 2, bad config values exit 2).
 ConfigOutcome load_config(int argc, char** argv);
 
+/// The configuration read again the way load_config read it (the same
+/// flags, the environment, the config file as it is now), printing nothing:
+/// for a reload. The error is the line load_config would have printed.
+Result<Config, std::string> read_config(int argc, char** argv);
+
 /// The effective configuration as TOML, for --print-config.
 std::string render_config(const Config& config);
+
+/// An option whose value differs between two configurations, with both
+/// values as --print-config writes them.
+struct OptionChange {
+  std::string name;
+  std::string before;
+  std::string after;
+};
+/// Every option of the table that `after` sets otherwise than `before`.
+std::vector<OptionChange> changed_options(const Config& before, const Config& after);
 
 }  // namespace gemstone::registry

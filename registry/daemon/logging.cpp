@@ -53,10 +53,27 @@ void setup_logging(const std::string& level) {
     formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%l %v");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   }
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
+  set_log_level(level);
+}
+
+bool set_log_level(const std::string& level) {
+  // from_str maps anything unknown to "off": check the name first.
+  static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+  for (const char* known : kLevels) {
+    if (level == known) {
+      spdlog::set_level(spdlog::level::from_str(level));
+      return true;
+    }
+  }
+  return false;
+}
+
+void startup_error(const std::string& message) {
+  std::fprintf(stderr, "%sgemstone-registry: %s\n", stderr_is_journal() ? "<3>" : "",
+               message.c_str());
 }
 
 }  // namespace gemstone::registry

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "registry/api/access_control.hpp"
+#include "registry/daemon/credentials.hpp"
 
 namespace gemstone::registry {
 namespace {
@@ -16,18 +17,18 @@ std::chrono::milliseconds to_millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-// A token file's tokens; logs how many it gave.
-Result<std::optional<TokenSet>, std::string> read_tokens(const char* option,
-                                                         const std::string& path) {
-  if (path.empty()) return std::optional<TokenSet>();
+}  // namespace
+
+Result<std::optional<TokenSet>, std::string> read_token_file(const char* option,
+                                                             const std::string& configured) {
+  if (configured.empty()) return std::optional<TokenSet>();
+  const std::string path = credential_path(configured);
   auto tokens = TokenSet::load(path);
   if (!tokens.ok()) return std::string(option) + ": " + tokens.error();
   spdlog::info("{}: {} token{} from {}", option, tokens.value().size(),
                tokens.value().size() == 1 ? "" : "s", path);
   return std::optional<TokenSet>(std::move(tokens).value());
 }
-
-}  // namespace
 
 MethodsOptions methods_options_from(const Config& config, int bound_port) {
   MethodsOptions options;
@@ -54,9 +55,9 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return std::string("tls_cert and tls_key must be given together");
   }
-  auto read = read_tokens("read_token_file", config.read_token_file);
+  auto read = read_token_file("read_token_file", config.read_token_file);
   if (!read.ok()) return std::move(read).error();
-  auto write = read_tokens("write_token_file", config.write_token_file);
+  auto write = read_token_file("write_token_file", config.write_token_file);
   if (!write.ok()) return std::move(write).error();
 
   HttpServerOptions http;
@@ -69,9 +70,10 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   http.access_log = config.access_log;
   http.max_header_bytes = config.max_header_bytes;
   http.access = AccessPolicy(std::move(read).value(), std::move(write).value());
-  http.tls_cert = config.tls_cert;
-  http.tls_key = config.tls_key;
+  http.tls_cert = credential_path(config.tls_cert);
+  http.tls_key = credential_path(config.tls_key);
   http.tls_ciphers = config.tls_ciphers;
+  http.ui = config.ui;
   return http;
 }
 

@@ -3,9 +3,11 @@
 // one place so that main() copies no fields and no part keeps defaults of
 // its own for what the configuration sets.
 
+#include <optional>
 #include <string>
 
 #include "gemstone/result.hpp"
+#include "registry/api/access_control.hpp"
 #include "registry/api/registry_methods.hpp"
 #include "registry/daemon/config.hpp"
 #include "registry/http/http_server.hpp"
@@ -21,7 +23,14 @@ jsonrpc::DispatcherOptions dispatcher_options_from(const Config& config);
 
 /// The HTTP server as configured, with the token files read (each once,
 /// here: a missing or empty one stops the start). The error is one line
-/// naming the option at fault.
+/// naming the option at fault. Relative token and TLS files are credentials
+/// (see credential_path).
 Result<HttpServerOptions, std::string> http_server_options_from(const Config& config);
+
+/// The tokens of the file `configured` names (none when it is empty), for
+/// the option `option`; logs how many it gave and from where. The error is
+/// one line naming the option, the file and why.
+Result<std::optional<TokenSet>, std::string> read_token_file(const char* option,
+                                                             const std::string& configured);
 
 }  // namespace gemstone::registry

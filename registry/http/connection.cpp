@@ -245,10 +245,15 @@ void Connection::run_request() {
       parked_method_ = std::string(head.method);
       parked_path_ = std::string(head.path());
       parked_body_size_ = body.size();
+      parked_note_ = std::move(response.log_note);
+      parked_since_ = request_start_;
     }
     phase_ = Phase::kParked;
   } else {
-    if (log) shared_.routes.log_access(peer_, head.method, head.path(), response, body.size());
+    if (log) {
+      shared_.routes.log_access(peer_, head.method, head.path(), response, body.size(),
+                                Clock::now() - request_start_);
+    }
     answer(response, keep_alive_ && !response.close, head_only_);
   }
   in_.consume(parser_.consumed());
@@ -277,7 +282,8 @@ void Connection::answer(const Response& response, bool keep_alive, bool head_onl
 // connection's last.
 void Connection::refuse(const Response& response) {
   if (shared_.routes.access_log() && parser_.head_complete()) {
-    shared_.routes.log_access(peer_, parser_.head().method, parser_.head().path(), response, 0);
+    shared_.routes.log_access(peer_, parser_.head().method, parser_.head().path(), response, 0,
+                              Clock::now() - request_start_);
   }
   parser_.reset();
   in_.consume(in_.size());
@@ -302,9 +308,12 @@ void Connection::finish_deferred(std::uint64_t generation, Response response) {
   if (phase_ != Phase::kParked || generation != generation_) return;
   phase_ = Phase::kOpen;
   parked_ = Completion();
-  if (shared_.routes.access_log()) {
-    shared_.routes.log_access(peer_, parked_method_, parked_path_, response, parked_body_size_);
+  if (shared_.routes.access_log() && !parked_method_.empty()) {
+    response.log_note = std::move(parked_note_);
+    shared_.routes.log_access(peer_, parked_method_, parked_path_, response, parked_body_size_,
+                              Clock::now() - parked_since_);
   }
+  parked_method_.clear();
   answer(response, keep_alive_ && !response.close && !draining_, head_only_);
   idle_since_ = loop_.now();
   serve();

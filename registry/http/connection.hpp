@@ -179,6 +179,8 @@ class Connection final : public FileHandler,
   std::string parked_method_;     ///< for the access log of a deferred answer
   std::string parked_path_;
   std::size_t parked_body_size_ = 0;
+  std::string parked_note_;
+  EventLoop::Clock::time_point parked_since_;  ///< its first byte
 };
 
 }  // namespace gemstone::registry::http

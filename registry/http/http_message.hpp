@@ -19,7 +19,11 @@ struct Response {
   std::string_view content_type;  ///< static text; empty: no Content-Type
   std::string body;
   std::string_view allow;  ///< the Allow header of a 405; static text
+  std::string headers;     ///< any other header lines, each ending in CRLF
   bool close = false;      ///< close the connection once this is sent
+  /// What the access log adds about the request (its JSON-RPC calls); set
+  /// only while access logging is on.
+  std::string log_note;
 };
 
 /// What GET /health answers: 200 while the daemon serves, 503 while it

@@ -9,6 +9,9 @@ std::string_view reason_phrase(int status) {
     case 100: return "Continue";
     case 200: return "OK";
     case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
@@ -29,12 +32,13 @@ void append_response(std::string& out, const Response& response, bool keep_alive
   char length[24];
   const auto length_end = std::to_chars(length, length + sizeof length, response.body.size()).ptr;
   const std::string_view length_text(length, static_cast<std::size_t>(length_end - length));
-  const bool with_length = response.status != 204 && response.status >= 200;
+  // 204 and 304 carry no body, nor (here) its length.
+  const bool with_length = response.status != 204 && response.status != 304 && response.status >= 200;
   const bool with_body = with_length && !head_only;
 
   // The hot path (a JSON 200 on a kept-alive connection) is one fixed
   // prefix, the length, and the body.
-  if (response.status == 200 && keep_alive && response.allow.empty() &&
+  if (response.status == 200 && keep_alive && response.allow.empty() && response.headers.empty() &&
       response.content_type == "application/json") {
     constexpr std::string_view kPrefix =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ";
@@ -47,13 +51,15 @@ void append_response(std::string& out, const Response& response, bool keep_alive
   char status[8];
   const auto status_end = std::to_chars(status, status + sizeof status, response.status).ptr;
   const std::string_view reason = reason_phrase(response.status);
-  out.reserve(out.size() + 160 + response.content_type.size() + response.body.size());
+  out.reserve(out.size() + 160 + response.content_type.size() + response.headers.size() +
+              response.body.size());
   out.append("HTTP/1.1 ").append(status, static_cast<std::size_t>(status_end - status));
   out.append(" ").append(reason).append("\r\n");
   if (!response.content_type.empty() && with_length) {
     out.append("Content-Type: ").append(response.content_type).append("\r\n");
   }
   if (!response.allow.empty()) out.append("Allow: ").append(response.allow).append("\r\n");
+  out.append(response.headers);
   if (with_length) out.append("Content-Length: ").append(length_text).append("\r\n");
   if (!keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");

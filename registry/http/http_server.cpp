@@ -155,7 +155,7 @@ struct HttpServer::Impl final : http::FileHandler {
       : options(std::move(o)),
         metrics(m),
         routes(http::RoutesOptions{options.max_body_bytes, options.max_header_bytes,
-                                   options.access_log, options.access},
+                                   options.access_log, options.access, options.ui},
                dispatcher, metrics, std::move(health_body), std::move(gauges)),
         shared(limits_of(options), routes) {}
 
@@ -186,7 +186,7 @@ struct HttpServer::Impl final : http::FileHandler {
       // Without it every answer waits for Nagle and the delayed ACK (~40 ms).
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      std::string peer = options.access_log ? peer_of(address, length) : std::string();
+      std::string peer = routes.access_log() ? peer_of(address, length) : std::string();
       LoopWorker* worker = workers[next_worker++ % workers.size()].get();
       worker->loop().post([worker, fd, peer = std::move(peer), tls = tls]() mutable {
         worker->adopt(fd, std::move(peer), tls);
@@ -285,30 +285,33 @@ std::optional<std::string> HttpServer::bind() {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   const std::string port = std::to_string(o.port);
+  // Each failure names the call that failed and why, as the C library says it.
   if (const int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return "cannot listen on " + where + ": " + gai_strerror(rc);
+    return "cannot listen on " + where + ": getaddrinfo: " +
+           (rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc));
   }
-  int error = 0;
+  std::string why;
   int fd = -1;
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
-      error = errno;
+      why = std::string("socket: ") + std::strerror(errno);
       continue;
     }
     // SO_REUSEADDR only: SO_REUSEPORT would let a second daemon bind the
     // same port and silently take half the traffic.
     const int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) break;
-    error = errno;
+    const bool bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    if (bound && ::listen(fd, SOMAXCONN) == 0) break;
+    why = std::string(bound ? "listen: " : "bind: ") + std::strerror(errno);
     ::close(fd);
     fd = -1;
   }
   freeaddrinfo(found);
   if (fd < 0) {
     std::string reason = "cannot listen on " + where;
-    if (error != 0) reason += ": " + std::string(std::strerror(error));
+    if (!why.empty()) reason += ": " + why;
     return reason;
   }
   sockaddr_storage address{};
@@ -340,6 +343,21 @@ void HttpServer::serve() {
   for (auto& w : s.workers) w->loop().stop();
   for (auto& w : s.workers) w->join();
   s.workers.clear();
+}
+
+void HttpServer::set_access(AccessPolicy access) { impl_->routes.set_access(std::move(access)); }
+
+void HttpServer::set_access_log(bool on) { impl_->routes.set_access_log(on); }
+
+std::optional<std::string> HttpServer::reload_tls(const std::string& cert, const std::string& key,
+                                                  const std::string& ciphers) {
+  Impl* s = impl_.get();
+  if (s->options.tls_cert.empty()) return std::string("the server speaks plain HTTP");
+  auto made = http::make_tls_context(cert, key, ciphers);
+  if (!made) return made.error();
+  // The acceptor alone reads `tls`: the swap is its task, like every accept.
+  s->acceptor.post([s, context = std::move(made).value()]() mutable { s->tls = std::move(context); });
+  return std::nullopt;
 }
 
 void HttpServer::stop() {

@@ -36,6 +36,7 @@ struct HttpServerOptions {
   std::string tls_cert;     ///< with tls_key: HTTPS (PEM files)
   std::string tls_key;
   std::string tls_ciphers;  ///< TLS 1.2 cipher list; empty: Mozilla "intermediate"
+  bool ui{};                ///< serve the dashboard at /ui/
 
   /// An answer that makes no progress for this long: the client is gone.
   std::chrono::milliseconds write_timeout{5000};
@@ -72,6 +73,17 @@ class HttpServer {
   /// Stops accepting and drains; safe from any thread, more than once,
   /// also before serve().
   void stop();
+
+  // A reload (SIGHUP), from any thread, while serving:
+  /// The tokens requests need from now on.
+  void set_access(AccessPolicy access);
+  /// Whether requests are logged from now on.
+  void set_access_log(bool on);
+  /// Connections accepted from now on use this certificate and key; those
+  /// open keep theirs. On failure (a one-line reason) nothing changes. Only
+  /// for a server started with TLS.
+  std::optional<std::string> reload_tls(const std::string& cert, const std::string& key,
+                                        const std::string& ciphers);
 
  private:
   struct Impl;

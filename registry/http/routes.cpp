@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gemstone/ascii.hpp"
+#include "registry/http/ui_route.hpp"
 
 namespace gemstone::registry::http {
 namespace {
@@ -21,11 +22,56 @@ bool is_json_content_type(std::string_view value) {
          ascii::equals_ignoring_case(type, "application/jsonrequest");
 }
 
+// A batch, however many calls it holds: its first byte that is not
+// whitespace is '['.
+bool is_batch(std::string_view body) {
+  for (const char c : body) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c == '[';
+  }
+  return false;
+}
+
+// The calls of one request: the method that labels its latency and, while
+// access logging is on, the note the access log shows ("ping",
+// "ping,locate_service(-32001)"). Only the dispatcher's own method names go
+// in: what a client sends is never written to the log or made a label.
+class CallsSeen final : public jsonrpc::CallSink {
+ public:
+  explicit CallsSeen(bool describe) : describe_(describe) {}
+
+  void called(const jsonrpc::CallRecord& call) override { see(call); }
+  void parked(const jsonrpc::CallRecord& call) override { see(call); }
+
+  std::size_t first_method() const { return first_; }
+  std::string take_note() {
+    if (count_ > kListed) text_ += ",... (" + std::to_string(count_) + " calls)";
+    return std::move(text_);
+  }
+
+ private:
+  static constexpr std::size_t kListed = 10;
+
+  void see(const jsonrpc::CallRecord& call) {
+    if (count_++ == 0) first_ = call.index;
+    if (!describe_ || count_ > kListed) return;
+    if (!text_.empty()) text_ += ',';
+    text_ += call.method.empty() ? std::string_view("?") : call.method;
+    if (call.code != 0) text_ += "(" + std::to_string(call.code) + ")";
+  }
+
+  const bool describe_;
+  std::size_t count_ = 0;
+  std::size_t first_ = jsonrpc::kNoMethod;
+  std::string text_;
+};
+
 }  // namespace
 
 Routes::Routes(RoutesOptions options, const jsonrpc::Dispatcher& dispatcher, Metrics& metrics,
                std::function<Health()> health, std::function<Metrics::Gauges()> gauges)
     : options_(std::move(options)),
+      access_(options_.access),
+      access_log_(options_.access_log),
       dispatcher_(dispatcher),
       metrics_(metrics),
       health_(std::move(health)),
@@ -53,7 +99,8 @@ void Routes::handle(const Request& request, Response& response) const {
     response.allow = "POST";
     return;
   }
-  if (path == "/health" || path == "/metrics") {
+  const bool ui = options_.ui && is_ui_path(path);
+  if (path == "/health" || path == "/metrics" || ui) {
     if (method != "GET" && method != "HEAD") {
       response = error(405, std::string(method) + " is not allowed, use GET");
       response.allow = "GET, HEAD";
@@ -64,9 +111,11 @@ void Routes::handle(const Request& request, Response& response) const {
       Health health = health_();
       response.status = health.status;
       response.body = std::move(health.body);
-    } else {
+    } else if (path == "/metrics") {
       response.content_type = kMetricsType;
       response.body = metrics_.render(gauges_());
+    } else {
+      answer_ui(request.head, response);
     }
     return;
   }
@@ -89,11 +138,13 @@ void Routes::api(const Request& request, Response& response) const {
   const auto token = presented_token(head.header("Authorization").value_or(""),
                                      head.header("X-Api-Token").value_or(""));
   // A request the dispatcher hands to its worker pool (a write to etcd) is
-  // checked there, after this request's buffers are gone.
+  // checked there, after this request's buffers are gone, and maybe after a
+  // reload: its guard keeps the token and the tokens in force now.
   const jsonrpc::Guard guard =
       dispatcher_.offloads()
-          ? make_lasting_guard(options_.access, token ? std::optional<std::string>(*token) : std::nullopt)
-          : make_guard(options_.access, token);
+          ? make_lasting_guard(access_.share(),
+                               token ? std::optional<std::string>(*token) : std::nullopt)
+          : make_guard(access_.get(), token);
   // A call that waits (watch_services) parks the request: its body comes
   // later from another thread. Every other call is answered right here.
   jsonrpc::Dispatcher::Parker park;
@@ -112,7 +163,10 @@ void Routes::api(const Request& request, Response& response) const {
         },
         [completion] { return completion.abandoned(); }};
   };
-  auto answered = dispatcher_.handle_async(request.body, guard, park);
+  const bool describe = access_log();
+  CallsSeen calls(describe);
+  auto answered = dispatcher_.handle_async(request.body, guard, park, &calls);
+  if (describe) response.log_note = calls.take_note();  // a parked call's too
   if (!answered) return;  // parked: its wait is not request latency
   response.body = std::move(*answered);
   if (response.body.empty()) {
@@ -120,7 +174,8 @@ void Routes::api(const Request& request, Response& response) const {
   } else {
     response.content_type = kJson;
   }
-  metrics_.record_latency(std::chrono::steady_clock::now() - started);
+  metrics_.record_latency(std::chrono::steady_clock::now() - started, calls.first_method(),
+                          is_batch(request.body));
 }
 
 std::optional<Response> Routes::check_head(const RequestHead& head) const {
@@ -161,9 +216,12 @@ Response Routes::timed_out(double seconds) const {
 }
 
 void Routes::log_access(std::string_view peer, std::string_view method, std::string_view path,
-                        const Response& response, std::size_t body_in) const {
-  spdlog::info("access {} \"{} {}\" {} {}B in, {}B out", peer, method, path, response.status,
-               body_in, response.body.size());
+                        const Response& response, std::size_t body_in,
+                        std::chrono::nanoseconds elapsed) const {
+  spdlog::info("access {} \"{} {}\" {} {}B in, {}B out, {:.3f} ms{}{}", peer, method, path,
+               response.status, body_in, response.body.size(),
+               std::chrono::duration<double, std::milli>(elapsed).count(),
+               response.log_note.empty() ? "" : ", rpc ", response.log_note);
 }
 
 }  // namespace gemstone::registry::http

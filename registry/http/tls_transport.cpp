@@ -2,19 +2,42 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
 
 namespace gemstone::registry::http {
+
+namespace {
+
+// Why OpenSSL refused, in its words ("no start line", "key values
+// mismatch"), and an empty error queue for whoever comes next.
+std::string openssl_reason() {
+  const unsigned long code = ERR_peek_last_error();
+  const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+  ERR_clear_error();
+  return reason != nullptr ? reason : "unknown error";
+}
+
+// A file OpenSSL is about to read, opened first by us so that a refusal
+// says what the system said ("Permission denied"), not only that it failed.
+std::optional<std::string> unreadable(const char* what, const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return std::string("cannot read ") + what + " " + path + ": " + std::strerror(errno);
+  std::fclose(f);
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<TlsContext, std::string> make_tls_context(const std::string& cert, const std::string& key,
                                                  const std::string& ciphers) {
   using Made = Result<TlsContext, std::string>;
-  const auto refused = [&]() -> Made {
-    ERR_clear_error();
-    return "cannot use TLS certificate " + cert + " with key " + key +
-           " (unreadable, not PEM, or the key does not match)";
-  };
   TlsContext context(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
-  if (!context) return refused();
+  if (!context) return Made("cannot make a TLS context: " + openssl_reason());
   SSL_CTX* ctx = context.get();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
@@ -27,10 +50,23 @@ Result<TlsContext, std::string> make_tls_context(const std::string& cert, const 
     ERR_clear_error();
     return Made("tls_ciphers: no usable cipher in \"" + list + "\"");
   }
-  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
-    return refused();
+  if (auto why = unreadable("TLS certificate", cert)) return Made(*why);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+    return Made("cannot use TLS certificate " + cert + ": not a PEM certificate chain (" +
+                openssl_reason() + ")");
+  }
+  if (auto why = unreadable("TLS key", key)) return Made(*why);
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // Loading the key also compares it with the certificate.
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      return Made("cannot use TLS key " + key + " with certificate " + cert + ": " +
+                  openssl_reason());
+    }
+    return Made("cannot use TLS key " + key + ": not a PEM private key (" + openssl_reason() + ")");
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    return Made("cannot use TLS key " + key + " with certificate " + cert + ": " +
+                openssl_reason());
   }
   return Made(std::move(context));
 }

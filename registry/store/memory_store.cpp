@@ -213,26 +213,60 @@ void MemoryStore::apply_put(Instance instance, std::uint64_t index) {
   std::vector<Change> changes;
   std::unique_lock lock(mutex_);
   index_ = std::max(index_, index);
+  put_locked(std::move(instance), index, changes);
+  lock.unlock();
+  tell(std::move(changes));
+}
+
+bool MemoryStore::apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
+                               std::uint64_t index, RemovalReason reason) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  index_ = std::max(index_, index);
+  const bool removed = remove_locked(name, host, port, index, reason, changes);
+  lock.unlock();
+  tell(std::move(changes));
+  return removed;
+}
+
+void MemoryStore::apply(std::vector<ReplicaOp> ops, std::uint64_t index) {
+  std::vector<Change> changes;
+  std::unique_lock lock(mutex_);
+  for (ReplicaOp& op : ops) {
+    if (op.remove) {
+      remove_locked(op.instance.name, op.instance.host, op.instance.port, op.index, op.reason,
+                    changes);
+    } else {
+      put_locked(std::move(op.instance), op.index, changes);
+    }
+    index_ = std::max(index_, op.index);
+  }
+  index_ = std::max(index_, index);
+  lock.unlock();
+  tell(std::move(changes));
+}
+
+void MemoryStore::put_locked(Instance instance, std::uint64_t index, std::vector<Change>& changes) {
   auto bucket = names_.find(instance.name);
   if (bucket != names_.end()) {
     auto entry = bucket->second.find(Endpoint(instance.host, instance.port));
     if (entry != bucket->second.end()) {
       Instance& stored = *entry->second;
       const bool replaced = stored.url != instance.url || stored.meta != instance.meta;
+      Change change;
       if (replaced) {
-        Change change;
         change.index = index;
         change.kind = ChangeKind::kUpdated;
         change.before = stored;
-        changes.push_back(std::move(change));
       }
       stored.url = std::move(instance.url);
       stored.meta = std::move(instance.meta);
       stored.expires_at = instance.expires_at;
       reposition(entry->second);
-      if (!changes.empty()) changes.back().after = stored;
-      lock.unlock();
-      tell(std::move(changes));
+      if (replaced) {
+        change.after = stored;
+        changes.push_back(std::move(change));
+      }
       return;
     }
   }
@@ -249,27 +283,23 @@ void MemoryStore::apply_put(Instance instance, std::uint64_t index) {
   change.index = index;
   change.kind = ChangeKind::kAdded;
   change.after = *it;
-  lock.unlock();
   changes.push_back(std::move(change));
-  tell(std::move(changes));
 }
 
-bool MemoryStore::apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
-                               std::uint64_t index, RemovalReason reason) {
-  std::unique_lock lock(mutex_);
-  index_ = std::max(index_, index);
+bool MemoryStore::remove_locked(std::string_view name, std::string_view host, std::uint16_t port,
+                                std::uint64_t index, RemovalReason reason,
+                                std::vector<Change>& changes) {
   auto bucket = names_.find(std::string(name));
   if (bucket == names_.end()) return false;
   auto entry = bucket->second.find(Endpoint(std::string(host), port));
   if (entry == bucket->second.end()) return false;
-  std::vector<Change> changes(1);
-  changes[0].index = index;
-  changes[0].kind = ChangeKind::kRemoved;
-  changes[0].reason = reason;
-  changes[0].before = std::move(*entry->second);
+  Change change;
+  change.index = index;
+  change.kind = ChangeKind::kRemoved;
+  change.reason = reason;
+  change.before = std::move(*entry->second);
   erase(bucket, entry);
-  lock.unlock();
-  tell(std::move(changes));
+  changes.push_back(std::move(change));
   return true;
 }
 

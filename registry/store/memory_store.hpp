@@ -55,6 +55,19 @@ class MemoryStore final : public Store {
   /// Removes (name, host, port) at `index`; whether it was there.
   bool apply_remove(std::string_view name, std::string_view host, std::uint16_t port,
                     std::uint64_t index, RemovalReason reason);
+  /// One change of a replica, for apply(): a put of `instance`, or (with
+  /// `remove`) the removal of its (name, host, port), at `index`.
+  struct ReplicaOp {
+    Instance instance;
+    std::uint64_t index = 0;
+    bool remove = false;
+    RemovalReason reason = RemovalReason::kExpired;
+  };
+  /// Applies `ops` in order as one step, then raises the index to `index`:
+  /// readers (and watchers woken by the first change) see the state before
+  /// all of them or after all of them, never one in between that the other
+  /// store never held. The listener hears all their changes at once.
+  void apply(std::vector<ReplicaOp> ops, std::uint64_t index);
   /// Sets the expiry of (name, host, port) when it is held with this url
   /// and meta (a renewal seen locally); no change. Whether it was.
   bool renew(const Instance& instance);
@@ -67,6 +80,10 @@ class MemoryStore final : public Store {
   // Places `it` in expiry order; O(1) when it expires last, the common case.
   void reposition(ExpiryList::iterator it);
   void erase(std::unordered_map<std::string, Bucket>::iterator bucket, Bucket::iterator entry);
+  // apply_put / apply_remove under mutex_, their change appended to `changes`.
+  void put_locked(Instance instance, std::uint64_t index, std::vector<Change>& changes);
+  bool remove_locked(std::string_view name, std::string_view host, std::uint16_t port,
+                     std::uint64_t index, RemovalReason reason, std::vector<Change>& changes);
   void tell(std::vector<Change>&& changes) const {
     if (listener_ && !changes.empty()) listener_(std::move(changes));
   }

@@ -104,6 +104,23 @@ TEST_F(CallTest, DeadInstanceIsSkippedForALiveOne) {
   }
 }
 
+TEST_F(CallTest, ASkippedInstanceIsCalledAnInstanceNotARegistry) {
+  const std::string dead = closed_port_url();
+  register_instance(registry, "calc", dead);
+  register_instance(registry, "calc", service.api_url());
+  // The pick is random: call until the dead instance came first once.
+  for (int i = 0; i < 50; ++i) {
+    auto r = run_gemstone({"call", "--registry", registry.api_url(), "calc", "add", "a:=1", "b:=1"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    if (r.err.find(dead) == std::string::npos) continue;
+    EXPECT_NE(r.err.find("[!] " + dead + ": connection refused; trying the next instance\n"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("trying the next registry"), std::string::npos) << r.err;
+    return;
+  }
+  FAIL() << "the dead instance never came first in 50 calls";
+}
+
 TEST_F(CallTest, OnlyDeadInstancesExitFour) {
   register_instance(registry, "calc", closed_port_url());
   auto r = run_gemstone({"call", "--registry", registry.api_url(), "calc", "add"});

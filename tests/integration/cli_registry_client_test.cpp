@@ -132,6 +132,71 @@ TEST_F(RegistryClientTest, ConnectSkipsDeadInstancesAndIdentifiesALiveOne) {
   }
 }
 
+TEST_F(RegistryClientTest, TheObserverIsToldWhetherARegistryOrAnInstanceWasSkipped) {
+  TestServiceProcess service;
+  const std::string down = closed_port_url();
+  const std::string dead_instance = closed_port_url();
+  RegistryClient c = client({down, registry.api_url()});
+  std::vector<std::pair<std::string, RegistryClient::Skipped>> skipped;
+  c.set_observer([&](const ClientError& e, RegistryClient::Skipped what) { skipped.emplace_back(e.url, what); });
+  ASSERT_TRUE(c.ping_url("calc", dead_instance).ok());
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0], std::make_pair(down, RegistryClient::Skipped::kRegistry));
+  ASSERT_TRUE(c.ping_url("calc", service.api_url()).ok());
+  // connect tries the instances in a random order: go on until the dead one came first.
+  for (int i = 0; i < 50 && skipped.size() < 2; ++i) ASSERT_TRUE(c.connect("calc", ClientOptions{}).ok());
+  ASSERT_EQ(skipped.size(), 2u) << "the dead instance never came first in 50 tries";
+  EXPECT_EQ(skipped[1], std::make_pair(dead_instance, RegistryClient::Skipped::kInstance));
+}
+
+TEST(ExchangeObserver, SeesEachRequestAsSentAndEachAnswerAsReceived) {
+  TestServiceProcess service;
+  std::vector<HttpExchange> seen;
+  ClientOptions options;
+  options.headers = {{"X-Extra", "1"}};
+  options.on_exchange = [&](const HttpExchange& x) { seen.push_back(x); };
+  auto svc = RemoteService::connect(service.api_url(), options);
+  ASSERT_TRUE(svc.ok()) << svc.error().describe();
+  ASSERT_TRUE(svc.value().call("add", CallParams::positional().add(2).add(3)).ok());
+  ASSERT_EQ(seen.size(), 2u);  // get_service_specs, then add
+  const HttpExchange& x = seen[1];
+  EXPECT_EQ(x.url, service.api_url());
+  EXPECT_EQ(x.method, "POST");
+  EXPECT_EQ(x.target, "/api");
+  auto header = [](const std::vector<Header>& headers, const std::string& name) {
+    for (const Header& h : headers) {
+      if (h.name == name) return h.value;
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(header(x.request_headers, "X-Extra"), "1");
+  EXPECT_EQ(header(x.request_headers, "Content-Type"), "application/json");
+  EXPECT_EQ(header(x.request_headers, "Host"), "127.0.0.1:" + std::to_string(service.port()));  // added by httplib
+  EXPECT_EQ(header(x.request_headers, "Content-Length"), std::to_string(x.request_body.size()));
+  EXPECT_NE(x.request_body.find("\"method\":\"add\""), std::string::npos) << x.request_body;
+  EXPECT_TRUE(x.answered);
+  EXPECT_EQ(x.version, "HTTP/1.1");
+  EXPECT_EQ(x.status, 200);
+  EXPECT_EQ(x.reason, "OK");
+  EXPECT_NE(x.response_body.find("\"result\":5"), std::string::npos) << x.response_body;
+  EXPECT_FALSE(x.error.has_value());
+}
+
+TEST(ExchangeObserver, SeesAFailedRequestWithItsError) {
+  const std::string down = closed_port_url();
+  std::vector<HttpExchange> seen;
+  ClientOptions options;
+  options.on_exchange = [&](const HttpExchange& x) { seen.push_back(x); };
+  auto svc = RemoteService::open(down, options);
+  ASSERT_TRUE(svc.ok());
+  EXPECT_FALSE(svc.value().call("add").ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(seen[0].answered);
+  ASSERT_TRUE(seen[0].error.has_value());
+  EXPECT_EQ(seen[0].error->kind, ErrorKind::kConnection);
+  EXPECT_NE(seen[0].request_body.find("\"method\":\"add\""), std::string::npos);
+}
+
 TEST_F(RegistryClientTest, RegistryIsItselfARemoteService) {
   auto reg = RemoteService::connect(registry.api_url());
   ASSERT_TRUE(reg.ok()) << reg.error().describe();

@@ -61,7 +61,9 @@ TEST(RegistryDaemonTest, MetricsCountRequestsByMethodAndOutcome) {
   EXPECT_NE(m.find("gemstone_registry_requests_total{method=\"other\",outcome=\"method_not_found\"} 1"), std::string::npos);
   EXPECT_NE(m.find("gemstone_registry_pings_total 2"), std::string::npos);
   EXPECT_NE(m.find("gemstone_registry_instances 2"), std::string::npos);
-  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count 5"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"ping\"} 3"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"locate_service\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("gemstone_registry_request_duration_seconds_count{method=\"other\"} 1"), std::string::npos);
   EXPECT_NE(m.find("process_start_time_seconds "), std::string::npos);
 }
 
@@ -116,6 +118,34 @@ TEST(RegistryDaemonTest, PortTakenExitsNonZeroWithOneLine) {
   EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("Address already in use"), std::string::npos) << result.err;
+}
+
+// Whatever stops the start, the last line says why in one format, the one
+// a bad flag has: "gemstone-registry: ...", no timestamp.
+TEST(RegistryDaemonTest, StartUpErrorsHaveOneFormatAndSayWhy) {
+  RegistryProcess first;
+  const std::string taken = std::to_string(first.port());
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--host", "127.0.0.1", "--port", taken},
+       "gemstone-registry: cannot listen on 127.0.0.1:" + taken + ": bind: Address already in use"},
+      {{"--host", "no-such-host.invalid", "--port", "0"},
+       "gemstone-registry: cannot listen on no-such-host.invalid:0: getaddrinfo: "},
+      {{"--write-token-file", "/nonexistent/tokens"},
+       "gemstone-registry: write_token_file: cannot read token file /nonexistent/tokens: No such "
+       "file or directory"},
+      {{"--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"},
+       "gemstone-registry: cannot read TLS certificate /nonexistent/cert.pem: No such file or "
+       "directory"},
+      {{"--port", "70000"}, "gemstone-registry: --port 70000: port must be an integer"},
+  };
+  for (const auto& [args, expected] : cases) {
+    auto result = run(registry_binary(), args, with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
+    EXPECT_NE(result.status, 0) << expected;
+    EXPECT_NE(result.status, -1) << "must exit, not hang";
+    const auto last = result.err.rfind('\n', result.err.size() - 2);
+    const std::string last_line = result.err.substr(last == std::string::npos ? 0 : last + 1);
+    EXPECT_EQ(last_line.rfind(expected, 0), 0u) << result.err;
+  }
 }
 
 TEST(RegistryDaemonTest, BadFlagIsOneLineAndExit2) {

@@ -243,9 +243,39 @@ TEST_F(RegistryStateTest, StateFileThatIsADirectoryIsLoggedNotFatal) {
   EXPECT_EQ(names(locate_all(*registry)), std::set<std::string>{"svc"});
   // Served all along; only the exit status says the last save failed.
   EXPECT_EQ(registry->stop(), 1);
+  registry->process().join_output();  // its last lines may still be in the pipe
   EXPECT_NE(registry->process().err().find("the last save of " + path_ + " failed"),
             std::string::npos)
       << registry->process().err();
+}
+
+// Run by hand with the packaged config, the state directory systemd makes
+// for the service may be missing: the daemon makes it when it may.
+TEST_F(RegistryStateTest, AMissingStateDirectoryIsMadeWhenItsParentAllows) {
+  path_ = dir_ + "/gemstone-registry/state.json";
+  auto registry = start();
+  EXPECT_NE(registry->process().err().find("made the state directory for " + path_),
+            std::string::npos)
+      << registry->process().err();
+  registry->call("ping", R"(["svc","10.0.0.5",8080])");
+  ASSERT_EQ(registry->stop(), 0) << registry->process().err();
+  EXPECT_NE(read_state().find("\"svc\""), std::string::npos);
+  EXPECT_EQ(fs::status(dir_ + "/gemstone-registry").permissions(), fs::perms::owner_all);
+}
+
+// When it cannot, the first lines say so and what to do, and it serves.
+TEST_F(RegistryStateTest, AStateDirectoryThatCannotBeMadeIsExplainedAtStart) {
+  path_ = dir_ + "/no/such/dir/state.json";
+  auto registry = start();
+  const std::string err = registry->process().err();
+  EXPECT_NE(err.find("state file " + path_ + ": cannot create " + dir_ +
+                     "/no/such/dir: No such file or directory; registered instances will not "
+                     "survive a restart"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("--state-file \"\" to keep nothing"), std::string::npos) << err;
+  registry->call("ping", R"(["svc","10.0.0.5",8080])");
+  EXPECT_EQ(names(locate_all(*registry)), std::set<std::string>{"svc"});
 }
 
 TEST_F(RegistryStateTest, UnwritableStateFileIsLoggedAndCountedNotFatal) {
@@ -260,6 +290,7 @@ TEST_F(RegistryStateTest, UnwritableStateFileIsLoggedAndCountedNotFatal) {
   EXPECT_EQ(names(locate_all(*registry)), std::set<std::string>{"svc"});
   // Served all along; the exit status says that the instances were not kept.
   EXPECT_EQ(registry->stop(), 1);
+  registry->process().join_output();
   const std::string err = registry->process().err();
   EXPECT_NE(err.find("the last save of " + path_ + " failed"), std::string::npos) << err;
   EXPECT_NE(err.find("cannot write state file"), std::string::npos) << err;

@@ -120,13 +120,15 @@ TEST(RegistrySystemServiceTest, UnderJournaldLinesCarryAPriorityAndNoTimestamp) 
   EXPECT_NE(process->err().find("<6>info gemstone-registry"), std::string::npos) << process->err();
 }
 
-TEST(RegistrySystemServiceTest, OnATerminalOrInAFileLinesCarryATimestamp) {
+TEST(RegistrySystemServiceTest, OnATerminalOrInAFileLinesCarryATimestampWithItsZone) {
   // A JOURNAL_STREAM inherited from a parent whose stderr went elsewhere.
   ProcessOptions options = kNoConfig;
   options.env["JOURNAL_STREAM"] = "1:1";
+  options.env["TZ"] = "IST-5:30";  // POSIX: 5 h 30 ahead of UTC
   RegistryProcess registry({}, options);
-  EXPECT_TRUE(std::regex_search(registry.process().err(),
-                                std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} info )")))
+  EXPECT_TRUE(std::regex_search(
+      registry.process().err(),
+      std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+05:30 info )")))
       << registry.process().err();
 }
 
@@ -152,6 +154,49 @@ TEST(RegistrySystemServiceTest, AccessLogWritesOneLinePerRequestOnlyWhenOn) {
   ASSERT_EQ(registry.stop(), 0);
   registry.process().join_output();
   EXPECT_EQ(count_access_lines(registry.process().err()), 0u) << registry.process().err();
+}
+
+TEST(RegistrySystemServiceTest, AccessLogNamesTheJsonRpcCallsAndTheDuration) {
+  RegistryProcess registry({"--access-log", "true"}, kNoConfig);
+  registry.call("ping", R"(["svc","10.0.0.5",8080])");
+  registry.post(R"([{"jsonrpc":"2.0","method":"locate_service","params":["svc"],"id":1},)"
+                R"({"jsonrpc":"2.0","method":"invented\nmethod","id":2}])");
+  // A long poll is logged when it is answered, with the time it waited.
+  const auto index = registry.call("watch_services", "{}")["result"]["index"].GetUint64();
+  registry.call("watch_services", R"({"timeout":0.3,"index":)" + std::to_string(index) + "}");
+  ASSERT_EQ(registry.stop(), 0);
+  registry.process().join_output();
+  const std::string err = registry.process().err();
+  const std::string line = R"("POST /api" 200 \d+B in, \d+B out, (\d+\.\d{3}) ms, rpc )";
+  EXPECT_TRUE(std::regex_search(err, std::regex(line + "ping\n"))) << err;
+  EXPECT_TRUE(std::regex_search(err, std::regex(line + R"(locate_service,\?\(-32601\)\n)"))) << err;
+  EXPECT_EQ(err.find("invented"), std::string::npos) << "a client's method name is not logged";
+  double longest_watch = 0;
+  const std::regex watch(line + "watch_services\n");
+  for (std::sregex_iterator it(err.begin(), err.end(), watch), end; it != end; ++it) {
+    longest_watch = std::max(longest_watch, std::stod((*it)[1].str()));
+  }
+  EXPECT_GE(longest_watch, 250.0) << err;
+}
+
+TEST(RegistrySystemServiceTest, AtDebugLevelEachInstanceThatCameOrWentIsLogged) {
+  RegistryProcess registry({"--log-level", "debug", "--ttl", "0.3"}, kNoConfig);
+  registry.call("ping", R"(["svc.a","10.0.0.5",8080])");
+  registry.call("ping", R"(["svc.a","10.0.0.5",8080])");  // a renewal: no line
+  registry.call("ping", R"(["svc.b","::1",9000])");
+  registry.call("unregister", R"(["svc.b","::1",9000])");
+  ASSERT_TRUE(registry.process().wait_for_stderr(
+      [](const std::string& err) {
+        return err.find("debug instance expired: svc.a 10.0.0.5:8080") != std::string::npos;
+      },
+      10s))
+      << registry.process().err();
+  const std::string err = registry.process().err();
+  const auto registered = err.find("debug instance registered: svc.a 10.0.0.5:8080");
+  EXPECT_NE(registered, std::string::npos) << err;
+  EXPECT_EQ(err.find("debug instance registered: svc.a", registered + 1), std::string::npos) << err;
+  EXPECT_NE(err.find("debug instance registered: svc.b [::1]:9000"), std::string::npos) << err;
+  EXPECT_NE(err.find("debug instance unregistered: svc.b [::1]:9000"), std::string::npos) << err;
 }
 
 TEST(RegistrySystemServiceTest, PrintConfigOutputIsAConfigFileThatReadsBackTheSame) {
@@ -199,6 +244,7 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"tls_cert", {"/etc/x/cert.pem", "\"/etc/x/cert.pem\""}},
       {"tls_key", {"/etc/x/key.pem", "\"/etc/x/key.pem\""}},
       {"tls_ciphers", {"ECDHE-RSA-AES128-GCM-SHA256", "\"ECDHE-RSA-AES128-GCM-SHA256\""}},
+      {"ui", {"false", "false"}},
   };
   const auto defaults = parse_print_config(print_config({}));
   ASSERT_EQ(defaults.size(), changed.size()) << "an option without a case here";

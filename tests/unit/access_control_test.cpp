@@ -29,7 +29,25 @@ TEST(TokenSetTest, LoadsOneTokenPerLineSkippingCommentsAndBlanks) {
 TEST(TokenSetTest, MissingFileIsAnErrorNamingIt) {
   auto set = TokenSet::load("/nonexistent/tokens");
   ASSERT_FALSE(set.ok());
-  EXPECT_NE(set.error().find("/nonexistent/tokens"), std::string::npos);
+  EXPECT_NE(set.error().find("/nonexistent/tokens: No such file or directory"), std::string::npos)
+      << set.error();
+}
+
+TEST(TokenSetTest, ADirectoryIsAnErrorSayingWhy) {
+  auto set = TokenSet::load("/");
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().find("cannot read token file /: Is a directory"), std::string::npos)
+      << set.error();
+}
+
+TEST(TokenSetTest, CarriageReturnsAndSpacesAroundATokenAreDropped) {
+  const std::string path = write_file("tokens_crlf", "  tok-1 \r\n\ttok-2\r\n");
+  auto set = TokenSet::load(path);
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_EQ(set.value().size(), 2u);
+  EXPECT_TRUE(set.value().contains("tok-1"));
+  EXPECT_TRUE(set.value().contains("tok-2"));
+  std::remove(path.c_str());
 }
 
 TEST(TokenSetTest, FileWithoutTokensIsAnError) {
@@ -125,6 +143,22 @@ TEST(AccessGuardTest, MethodThatNamesNoScopeIsProtectedAsAWrite) {
   EXPECT_EQ(refused->message, "Access denied");
   EXPECT_FALSE(anonymous(read).has_value());
   EXPECT_FALSE(make_guard(policy, writer)(unscoped).has_value());
+}
+
+// A request handled on a worker after a reload replaced the tokens is judged
+// by the tokens of its arrival, which its guard keeps alive.
+TEST(AccessGuardTest, ALastingGuardKeepsItsTokenAndItsPolicy) {
+  auto policy = std::make_shared<const AccessPolicy>(std::nullopt, TokenSet::of({"w"}));
+  std::string header = "w";
+  const jsonrpc::Guard guard = make_lasting_guard(policy, std::optional<std::string>(header));
+  const jsonrpc::Guard anonymous = make_lasting_guard(policy, std::nullopt);
+  policy.reset();
+  header = "x";
+  jsonrpc::Method ping;
+  ping.name = "ping";
+  EXPECT_FALSE(guard(ping).has_value());
+  EXPECT_TRUE(anonymous(ping).has_value());
+  EXPECT_FALSE(make_lasting_guard(std::make_shared<const AccessPolicy>(), std::nullopt));
 }
 
 }  // namespace

@@ -81,5 +81,41 @@ TEST(CliParams, FormsCannotBeMixed) {
   EXPECT_NE(json_of(build_params(input, no_stdin)).find("only one of"), std::string::npos);
 }
 
+// A file system of two files, for the @FILE forms.
+Result<FileContents, std::string> fake_files(const std::string& path) {
+  if (path == "note.txt") return FileContents{"two\nlines\n"};
+  if (path == "v.json") return FileContents{"{\"k\": [1, null]}"};
+  if (path == "bad.json") return FileContents{"{\"k\": "};
+  if (path == "latin1.txt") return FileContents{"caf\xe9"};
+  return "cannot read '" + path + "': No such file or directory";
+}
+
+TEST(CliParams, AtFileSendsItsTextAndColonAtFileItsJson) {
+  EXPECT_EQ(json_of(parse_pairs({"t=@note.txt", "j:=@v.json"}, fake_files)),
+            R"({"t":"two\nlines\n","j":{"k":[1,null]}})");
+}
+
+TEST(CliParams, AtFileErrorsNameTheParameterAndTheFile) {
+  EXPECT_EQ(json_of(parse_pairs({"t=@missing"}, fake_files)),
+            "error: parameter 't': cannot read 'missing': No such file or directory");
+  const std::string bad = json_of(parse_pairs({"j:=@bad.json"}, fake_files));
+  EXPECT_EQ(bad.rfind("error: parameter 'j': 'bad.json' is not JSON (", 0), 0u) << bad;
+  EXPECT_NE(bad.find("for its text use j=@bad.json"), std::string::npos) << bad;
+  EXPECT_NE(json_of(parse_pairs({"t=@latin1.txt"}, fake_files)).find("is not UTF-8 text"), std::string::npos);
+  EXPECT_EQ(json_of(parse_pairs({"t=@"}, fake_files)), "error: parameter 't': '@' must be followed by a file name");
+}
+
+TEST(CliParams, ParamsJsonFromAFile) {
+  ParamsInput input;
+  input.json = "@v.json";
+  EXPECT_EQ(json_of(build_params(input, no_stdin, fake_files)), R"({"k":[1,null]})");
+  input.json = "@missing";
+  EXPECT_EQ(json_of(build_params(input, no_stdin, fake_files)),
+            "error: --params-json: cannot read 'missing': No such file or directory");
+  input.json = "@bad.json";
+  EXPECT_EQ(json_of(build_params(input, no_stdin, fake_files)).rfind("error: --params-json (file 'bad.json'): ", 0),
+            0u);
+}
+
 }  // namespace
 }  // namespace gemstone::cli

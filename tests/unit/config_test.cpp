@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,69 @@ TEST(ConfigTest, HelpShowsEachOptionWithItsTypeAndDefault) {
                            "--state-file FILE"}) {
     EXPECT_NE(loaded.out.find(part), std::string::npos) << part << "\n" << loaded.out;
   }
+}
+
+// Every option of the table: its flag, then a type, and a default at the
+// end of its help (CLI11 may put the help on the next line).
+TEST(ConfigTest, HelpGivesEveryOptionATypeAndADefault) {
+  const Loaded loaded = load({"--help"});
+  const Loaded printed = load({"--print-config"});
+  std::istringstream keys(printed.out);
+  std::size_t options = 0;
+  for (std::string line; std::getline(keys, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string flag = "--" + line.substr(0, line.find(' '));
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    ++options;
+    const auto at = loaded.out.find("  " + flag + " ");
+    ASSERT_NE(at, std::string::npos) << flag << "\n" << loaded.out;
+    const auto end = loaded.out.find("\n  --", at + 1);
+    const std::string entry = loaded.out.substr(at, end - at);
+    EXPECT_NE(entry.find(flag + " "), std::string::npos) << entry;
+    EXPECT_NE(entry[flag.size() + 3], ' ') << "no type: " << entry;
+    EXPECT_NE(entry.find("(default "), std::string::npos) << entry;
+  }
+  EXPECT_GE(options, 25u);
+  EXPECT_NE(loaded.out.find("--read-token-file FILE"), std::string::npos);
+  EXPECT_NE(loaded.out.find("require (empty: open) (default none)"), std::string::npos) << loaded.out;
+  EXPECT_NE(loaded.out.find("GEMSTONE_REGISTRY_MAX_BODY_BYTES"), std::string::npos);
+  EXPECT_NE(loaded.out.find("$CREDENTIALS_DIRECTORY"), std::string::npos);
+  EXPECT_NE(loaded.out.find("SIGHUP reloads"), std::string::npos);
+}
+
+TEST(ConfigTest, ChangedOptionsAreListedWithBothValues) {
+  Config before;
+  Config after;
+  after.ttl = 30;
+  after.state_file = "/var/lib/x/state.json";
+  const auto changed = changed_options(before, after);
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_EQ(changed[0].name, "ttl");
+  EXPECT_EQ(changed[0].before, "90.0");
+  EXPECT_EQ(changed[0].after, "30.0");
+  EXPECT_EQ(changed[1].name, "state_file");
+  EXPECT_EQ(changed[1].after, "\"/var/lib/x/state.json\"");
+  EXPECT_TRUE(changed_options(after, after).empty());
+}
+
+// What a reload reads: the same as the start, printing nothing.
+TEST(ConfigTest, ReadConfigReturnsTheLineInsteadOfPrintingIt) {
+  TempDir dir;
+  const std::string path = dir.file("registry.toml");
+  std::ofstream(path) << "ttl = 12\n";
+  std::vector<std::string> args = {"gemstone-registry", "--config", path, "--port", "9000"};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  ::testing::internal::CaptureStderr();
+  auto read = read_config(static_cast<int>(args.size()), argv.data());
+  std::ofstream(path, std::ios::trunc) << "ttl = 0\n";
+  auto bad = read_config(static_cast<int>(args.size()), argv.data());
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(read.value().ttl, 12.0);
+  EXPECT_EQ(read.value().port, 9000);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().rfind(path + ":1: ttl must be", 0), 0u) << bad.error();
 }
 
 TEST(ConfigTest, ABadFlagValueNamesTheFlagAndTheKey) {

@@ -709,6 +709,55 @@ TEST_F(DispatcherObserverTest, SeesEachBatchMember) {
   EXPECT_EQ(calls[3].second, kInvalidRequest);
 }
 
+// The index names the method by its position in methods(), so that a
+// counter can be picked without comparing names.
+TEST_F(DispatcherObserverTest, RecordsCarryTheMethodsPosition) {
+  std::vector<std::size_t> indexes;
+  dispatcher_.set_observer([&](const CallRecord& record) { indexes.push_back(record.index); });
+  dispatcher_.handle(R"([
+    {"jsonrpc":"2.0","method":"sum","params":[1],"id":1},
+    {"jsonrpc":"2.0","method":"subtract","params":[2],"id":2},
+    {"jsonrpc":"2.0","method":"nope","id":3},
+    5
+  ])");
+  ASSERT_EQ(indexes.size(), 4u);
+  EXPECT_EQ(dispatcher_.methods()[indexes[0]].name, "sum");
+  EXPECT_EQ(dispatcher_.methods()[indexes[1]].name, "subtract");
+  EXPECT_EQ(indexes[2], kNoMethod);
+  EXPECT_EQ(indexes[3], kNoMethod);
+}
+
+// What one request's sink is told, besides the observer.
+class SinkLog final : public CallSink {
+ public:
+  void called(const CallRecord& call) override { seen.push_back("called " + describe(call)); }
+  void parked(const CallRecord& call) override { seen.push_back("parked " + describe(call)); }
+  std::vector<std::string> seen;
+
+ private:
+  static std::string describe(const CallRecord& call) {
+    return std::string(call.method) + " " + std::to_string(call.code);
+  }
+};
+
+TEST_F(DispatcherObserverTest, ASinkSeesTheCallsOfItsRequestOnly) {
+  SinkLog sink;
+  dispatcher_.handle_async(R"([
+    {"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":1},
+    {"jsonrpc":"2.0","method":"subtract","params":[2],"id":2},
+    {"jsonrpc":"2.0","method":"foobar"}
+  ])",
+                           {}, {}, &sink);
+  dispatcher_.handle_async("{", {}, {});  // no sink: only the observer
+  EXPECT_EQ(sink.seen, (std::vector<std::string>{"called subtract 0",
+                                                 "called subtract " + std::to_string(kInvalidParams),
+                                                 "called foobar 0"}));
+  EXPECT_EQ(seen().size(), 4u);
+  SinkLog parse_error;
+  dispatcher_.handle_async("{", {}, {}, &parse_error);
+  EXPECT_EQ(parse_error.seen, std::vector<std::string>{"called  " + std::to_string(kParseError)});
+}
+
 }  // namespace
 }  // namespace gemstone::jsonrpc
 
@@ -803,6 +852,24 @@ TEST(DispatcherDeferredTest, ASingleCallParksAndIsAnsweredLater) {
   EXPECT_EQ(doc["result"]["index"].GetInt(), 5);
   EXPECT_STREQ(doc["id"].GetString(), "x7");
   EXPECT_TRUE(doc["error"].IsNull());
+}
+
+TEST(DispatcherDeferredTest, TheSinkIsToldOfTheParkingAndOnlyTheObserverOfTheAnswer) {
+  Dispatcher dispatcher;
+  Responder kept;
+  dispatcher.add(waiting_method(&kept));
+  std::vector<std::size_t> observed;
+  dispatcher.set_observer([&](const CallRecord& call) { observed.push_back(call.index); });
+  SinkLog sink;
+  auto answer = dispatcher.handle_async(R"({"jsonrpc":"2.0","method":"wait","id":1})", {},
+                                        [] { return Dispatcher::Parked{[](std::string) {}, {}}; },
+                                        &sink);
+  EXPECT_FALSE(answer.has_value());
+  EXPECT_EQ(sink.seen, std::vector<std::string>{"parked wait 0"});
+  EXPECT_TRUE(observed.empty());
+  kept.result_json("1");
+  EXPECT_EQ(sink.seen.size(), 1u);
+  EXPECT_EQ(observed, std::vector<std::size_t>{0});
 }
 
 TEST(DispatcherDeferredTest, BatchesNotificationsAndHandleAnswerAtOnce) {

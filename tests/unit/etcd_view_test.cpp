@@ -114,6 +114,31 @@ TEST_F(EtcdViewTest, ReconcileTurnsTheDifferenceIntoChangesAtTheListsRevision) {
   EXPECT_EQ(view_.store().index(), 20u);
 }
 
+// A watcher woken by the first change of a re-list reads the view at once:
+// it must find the whole new state, not the additions without the removals.
+TEST(EtcdViewStep, ReconcileIsOneStepForTheListenerAndForReaders) {
+  EtcdView view(KeyLayout("/rec/"), seconds(90), [] { return kT0; });
+  auto key_value = [&](const std::string& name) {
+    return KeyValue{view.keys().instance_key(name, "h", 1), instance_value("http://h:1/" + name, {}, 30), 1, 1, 1};
+  };
+  int batches = 0;
+  std::vector<std::vector<std::string>> seen_by_listener;
+  view.store().set_change_listener([&](std::vector<Change>&&) {
+    ++batches;
+    std::vector<std::string> names;
+    view.store().locate(Glob("*"), Clock::time_point::min(),
+                        [&](const Instance& i) { names.push_back(i.name); });
+    seen_by_listener.push_back(names);
+  });
+  view.reconcile({key_value("a"), key_value("b")}, 10);
+  batches = 0;
+  seen_by_listener.clear();
+  view.reconcile({key_value("b"), key_value("c"), key_value("d")}, 20);
+  EXPECT_EQ(batches, 1);
+  ASSERT_EQ(seen_by_listener.size(), 1u);
+  EXPECT_EQ(seen_by_listener[0], (std::vector<std::string>{"b", "c", "d"}));
+}
+
 TEST_F(EtcdViewTest, ReconcileOfTheSameStateChangesNothing) {
   view_.reconcile({kv("a", "http://h:1/a", 1)}, 10);
   changes_.clear();

@@ -23,7 +23,7 @@ void add(Store& store, std::size_t count, Clock::time_point expires_at, const st
     const auto port = static_cast<std::uint16_t>(1 + i);
     ASSERT_TRUE(store
                     .ping(Instance{name, "10.0.0.1", port,
-                                   "http://10.0.0.1:" + std::to_string(port) + "/api", expires_at})
+                                   "http://10.0.0.1:" + std::to_string(port) + "/api", expires_at, {}})
                     .ok());
   }
 }

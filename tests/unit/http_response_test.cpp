@@ -75,8 +75,30 @@ TEST(HttpResponseTest, NotFoundWithoutBodySaysLengthZero) {
   EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
 }
 
+TEST(HttpResponseTest, ExtraHeadersFollowTheOthersVerbatim) {
+  Response r = json(200, "{}");
+  r.headers = "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n";
+  std::string out;
+  append_response(out, r, true, false);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n"
+            "Content-Length: 2\r\n\r\n{}");
+}
+
+TEST(HttpResponseTest, NotModifiedHasNeitherLengthNorBody) {
+  Response r;
+  r.status = 304;
+  r.content_type = "text/html";
+  r.headers = "ETag: \"abc\"\r\n";
+  r.body = "ignored";
+  std::string out;
+  append_response(out, r, true, false);
+  EXPECT_EQ(out, "HTTP/1.1 304 Not Modified\r\nETag: \"abc\"\r\n\r\n");
+}
+
 TEST(HttpResponseTest, EveryStatusWeSendHasItsReason) {
-  for (int status : {200, 204, 400, 404, 405, 408, 413, 415, 431, 501, 505}) {
+  for (int status : {200, 204, 302, 304, 400, 404, 405, 408, 413, 415, 431, 501, 505}) {
     EXPECT_NE(reason_phrase(status), "Unknown") << status;
   }
 }

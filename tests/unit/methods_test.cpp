@@ -39,6 +39,7 @@ class MethodsTest : public ::testing::Test {
     config.host = "10.1.2.3";
     MethodsOptions options = methods_options_from(config, 8123);
     options.now = [this] { return now_; };
+    options.started = kT0;
     options.locate_result = locate_result_;
     MethodEvents events;
     events.on_ping = [this] { ++pings_; };
@@ -526,6 +527,21 @@ TEST_F(MethodsTest, SpecsSayWhatLocateAnswersAndWhereInstancesLive) {
   locate_result_ = LocateResult::kUrls;
   build(90.0, 0);
   EXPECT_STREQ(ok("get_service_specs")["locate_result"].GetString(), "urls");
+}
+
+TEST_F(MethodsTest, SpecsSayHowLongTheRegistryRunsAndWhatItHolds) {
+  auto empty = ok("get_service_specs");
+  EXPECT_DOUBLE_EQ(empty["uptime_seconds"].GetDouble(), 0.0);
+  EXPECT_EQ(empty["instances"].GetUint64(), 0u);
+  EXPECT_EQ(empty["services"].GetUint64(), 0u);
+  ok("ping", R"(["svc.a","10.0.0.1",81])");
+  ok("ping", R"(["svc.a","10.0.0.2",81])");
+  ok("ping", R"(["svc.b","10.0.0.3",82])");
+  advance(milliseconds(12500));
+  auto specs = ok("get_service_specs");
+  EXPECT_DOUBLE_EQ(specs["uptime_seconds"].GetDouble(), 12.5);
+  EXPECT_EQ(specs["instances"].GetUint64(), 3u);
+  EXPECT_EQ(specs["services"].GetUint64(), 2u);
 }
 
 // --- locate_result = urls: what gemstone 0.5 to 0.12 clients expect ---

@@ -1,5 +1,7 @@
 #include "registry/daemon/options_from_config.hpp"
 
+#include <stdlib.h>
+
 #include <fstream>
 #include <string>
 
@@ -51,6 +53,49 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   EXPECT_TRUE(http.access_log);
   EXPECT_EQ(http.max_header_bytes, 4096u);
   EXPECT_TRUE(http.tls_cert.empty());
+}
+
+TEST(HttpServerOptionsFromTest, RelativeSecretsAreSystemdCredentials) {
+  TempDir dir;
+  std::ofstream(dir.file("write.tokens")) << "w-token\n";
+  Config config;
+  config.write_token_file = "write.tokens";
+  config.tls_cert = "cert.pem";
+  config.tls_key = "/etc/ssl/private/key.pem";
+  ::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1);
+  auto options = http_server_options_from(config);
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  ASSERT_TRUE(options.ok()) << options.error();
+  EXPECT_TRUE(options.value().access.allows(Access::kWrite, std::string_view("w-token")));
+  EXPECT_EQ(options.value().tls_cert, dir.file("cert.pem"));
+  EXPECT_EQ(options.value().tls_key, "/etc/ssl/private/key.pem") << "absolute paths stay";
+}
+
+TEST(HttpServerOptionsFromTest, WithoutCredentialsRelativePathsStayRelative) {
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  Config config;
+  config.tls_cert = "cert.pem";
+  config.tls_key = "key.pem";
+  auto options = http_server_options_from(config);
+  ASSERT_TRUE(options.ok()) << options.error();
+  EXPECT_EQ(options.value().tls_cert, "cert.pem");
+}
+
+TEST(HttpServerOptionsFromTest, AnUnreadableTokenFileSaysWhy) {
+  Config config;
+  config.read_token_file = "/nonexistent/read.tokens";
+  auto options = http_server_options_from(config);
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.error(),
+            "read_token_file: cannot read token file /nonexistent/read.tokens: No such file or "
+            "directory");
+}
+
+TEST(HttpServerOptionsFromTest, TheDashboardIsOnUnlessTurnedOff) {
+  Config config;
+  EXPECT_TRUE(http_server_options_from(config).value().ui);
+  config.ui = false;
+  EXPECT_FALSE(http_server_options_from(config).value().ui);
 }
 
 TEST(HttpServerOptionsFromTest, TlsCertAndKeyComeTogether) {

@@ -35,7 +35,7 @@ class StateSaverTest : public ::testing::Test {
   // A ping as the methods do it: into the store, then the change counter.
   void ping(const std::string& name) {
     ASSERT_TRUE(store_.ping(Instance{name, "10.0.0.1", 8080, "http://10.0.0.1:8080/api",
-                                     Clock::now() + 60s})
+                                     Clock::now() + 60s, {}})
                     .ok());
     changes_.fetch_add(1);
   }

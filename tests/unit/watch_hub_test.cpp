@@ -130,5 +130,53 @@ TEST_F(WatchHubTest, ChurnWithLongTimeoutsKeepsWorking) {
   EXPECT_EQ(answered(), 3000u);
 }
 
+// The daemon logs changes through this: every one, in order, off the
+// request path.
+TEST(WatchHubObserverTest, SeesEveryChangeInIndexOrder) {
+  MemoryStore store;
+  WatchHub hub(store, 10);
+  std::mutex mutex;
+  std::vector<std::pair<ChangeKind, std::uint64_t>> seen;
+  hub.set_change_observer([&](const std::vector<Change>& changes) {
+    std::lock_guard lock(mutex);
+    for (const Change& c : changes) seen.emplace_back(c.kind, c.index);
+  });
+  hub.attach();
+  ASSERT_TRUE(store.ping(Instance{"a", "h", 1, "http://h/api", Clock::now() + 60s, {}}).ok());
+  ASSERT_TRUE(store.ping(Instance{"a", "h", 1, "http://h:2/api", Clock::now() + 60s, {}}).ok());
+  ASSERT_TRUE(store.unregister("a", "h", 1, Clock::now()));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return seen.size() == 3;
+  }, 2s));
+  hub.shutdown();
+  EXPECT_EQ(seen[0].first, ChangeKind::kAdded);
+  EXPECT_EQ(seen[1].first, ChangeKind::kUpdated);
+  EXPECT_EQ(seen[2].first, ChangeKind::kRemoved);
+  EXPECT_LT(seen[0].second, seen[1].second);
+  EXPECT_LT(seen[1].second, seen[2].second);
+}
+
+// The daemon stops the hub first, then lets requests in flight finish:
+// nothing that changed meanwhile goes unlogged.
+TEST(WatchHubObserverTest, ChangesAroundAShutdownAreStillSeen) {
+  MemoryStore store;
+  WatchHub hub(store, 10);
+  std::mutex mutex;
+  std::size_t seen = 0;
+  hub.set_change_observer([&](const std::vector<Change>& changes) {
+    std::lock_guard lock(mutex);
+    seen += changes.size();
+  });
+  hub.attach();
+  for (std::uint16_t port = 1; port <= 50; ++port) {
+    ASSERT_TRUE(store.ping(Instance{"a", "h", port, "http://h/api", Clock::now() + 60s, {}}).ok());
+  }
+  hub.shutdown();
+  ASSERT_TRUE(store.unregister("a", "h", 1, Clock::now()));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, 51u);
+}
+
 }  // namespace
 }  // namespace gemstone::registry

@@ -1,19 +1,16 @@
 #pragma once
 // ClientOptions: how a client talks to a service: time limits, extra HTTP
-// headers (an API token, say) and TLS verification.
+// headers (an API token, say), TLS verification, and an observer of every
+// request and answer.
 
 #include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace gemstone {
+#include "gemstone/http_exchange.hpp"
 
-/// An HTTP header sent with every request, e.g. {"X-Api-Token", "secret"}.
-struct Header {
-  std::string name;
-  std::string value;
-};
+namespace gemstone {
 
 struct ClientOptions {
   /// Time allowed for one call (connecting, sending, waiting for the whole
@@ -30,6 +27,9 @@ struct ClientOptions {
   bool verify_tls = true;
   /// https: a PEM file of CA certificates to trust instead of the system's.
   std::string ca_file;
+  /// When set, called after every request with what was sent and received
+  /// (see http_exchange.hpp); for tracing, never needed to work.
+  ExchangeObserver on_exchange;
 };
 
 }  // namespace gemstone

@@ -102,6 +102,14 @@ std::vector<RegistrarEvent> ping_every_registry(const std::vector<std::string>& 
                                                 const Registration& registration,
                                                 const ClientOptions& options);
 
+/// Unregisters the instance from every registry once, all at the same
+/// time, and returns one event per registry, in the order of `urls`:
+/// kUnregistered (`removed` says whether it had the instance) or
+/// kUnregisterFailed. Takes at most about `options.timeout`.
+std::vector<RegistrarEvent> unregister_from_every_registry(const std::vector<std::string>& urls,
+                                                           const Registration& registration,
+                                                           const ClientOptions& options);
+
 class Registrar {
  public:
   /// Called with each ping's outcome, on the registrar's threads but one

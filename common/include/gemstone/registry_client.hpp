@@ -174,11 +174,20 @@ class RegistryClient {
                                          std::chrono::duration<double> timeout = std::chrono::seconds(30),
                                          const InstanceMeta& filter = {});
 
-  /// Called with each failure that was skipped over (a registry that did
-  /// not answer, an instance that could not be connected to), e.g. to
-  /// report it. Not called for the failure that is finally returned.
-  void set_observer(std::function<void(const ClientError&)> observer) {
+  /// What a failure that was skipped over was about.
+  enum class Skipped {
+    kRegistry,  ///< a registry that did not answer, or had no match: the next registry is asked
+    kInstance,  ///< an instance that could not be connected to: the next instance is tried
+  };
+
+  /// Called with each failure that was skipped over, and what it was about,
+  /// e.g. to report it. Not called for the failure that is finally returned.
+  void set_observer(std::function<void(const ClientError&, Skipped)> observer) {
     observer_ = std::move(observer);
+  }
+  /// The same, for an observer that does not need to know what was skipped.
+  void set_observer(std::function<void(const ClientError&)> observer) {
+    observer_ = [observer = std::move(observer)](const ClientError& e, Skipped) { observer(e); };
   }
 
   /// The registry URLs, in the order they are tried.
@@ -208,7 +217,7 @@ class RegistryClient {
   std::vector<RemoteService> registries_;
   std::size_t current_ = 0;
   ClientOptions options_;
-  std::function<void(const ClientError&)> observer_;
+  std::function<void(const ClientError&, Skipped)> observer_;
   std::mt19937 random_;
 };
 

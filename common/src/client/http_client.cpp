@@ -150,6 +150,29 @@ struct HttpClient::Impl {
     }
   }
 
+  // What on_exchange is told: `request` as sent (httplib has added its own
+  // headers to it by then), and `response` or `failed`.
+  HttpExchange exchange(const httplib::Request& request, const httplib::Response* response,
+                        const ClientError* failed, Deadline::Clock::time_point started) const {
+    HttpExchange x;
+    x.url = url.text;
+    x.method = request.method;
+    x.target = request.path;
+    for (const auto& [name, value] : request.headers) x.request_headers.push_back({name, value});
+    x.request_body = request.body;
+    if (response != nullptr) {
+      x.answered = true;
+      x.version = response->version;
+      x.status = response->status;
+      x.reason = response->reason;
+      for (const auto& [name, value] : response->headers) x.response_headers.push_back({name, value});
+      x.response_body = response->body;
+    }
+    if (failed != nullptr) x.error = *failed;
+    x.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Deadline::Clock::now() - started);
+    return x;
+  }
+
   Url url;
   ClientOptions options;
   httplib::Headers headers;
@@ -205,11 +228,15 @@ Result<HttpResponse, ClientError> HttpClient::post(std::string_view body, const 
 
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
+  const auto started = Deadline::Clock::now();
   const bool sent = d.client->send(request, response, error);
   if (!sent || error != httplib::Error::Success) {
-    return d.failure(error == httplib::Error::Success ? httplib::Error::Unknown : error, allowed,
-                     deadline);
+    ClientError failed = d.failure(error == httplib::Error::Success ? httplib::Error::Unknown : error,
+                                   allowed, deadline);
+    if (d.options.on_exchange) d.options.on_exchange(d.exchange(request, nullptr, &failed, started));
+    return failed;
   }
+  if (d.options.on_exchange) d.options.on_exchange(d.exchange(request, &response, nullptr, started));
   HttpResponse out;
   out.status = response.status;
   out.content_type = response.get_header_value("Content-Type");

@@ -23,6 +23,19 @@ Result<bool, ClientError> unregister_one(RegistryClient& registry, const Registr
   return registry.unregister(r.name, r.host, r.port);
 }
 
+RegistrarEvent unregister_event(const std::string& url, Result<bool, ClientError> removed) {
+  RegistrarEvent event;
+  event.registry_url = url;
+  if (removed.ok()) {
+    event.kind = RegistrarEvent::Kind::kUnregistered;
+    event.removed = removed.value();
+  } else {
+    event.kind = RegistrarEvent::Kind::kUnregisterFailed;
+    event.error = std::move(removed).error();
+  }
+  return event;
+}
+
 // The event for a ping's outcome; `held` says whether the previous ping
 // to the same registry got through.
 RegistrarEvent ping_event(const std::string& url, Result<Instance, ClientError> pinged, bool held) {
@@ -72,6 +85,25 @@ std::vector<RegistrarEvent> ping_every_registry(const std::vector<std::string>& 
   return events;
 }
 
+std::vector<RegistrarEvent> unregister_from_every_registry(const std::vector<std::string>& urls,
+                                                           const Registration& registration,
+                                                           const ClientOptions& options) {
+  std::vector<RegistrarEvent> events(urls.size());
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    workers.emplace_back([&, i] {
+      auto registry = RegistryClient::open({urls[i]}, options);
+      if (!registry.ok()) {
+        events[i] = unregister_event(urls[i], std::move(registry).error());
+        return;
+      }
+      events[i] = unregister_event(urls[i], unregister_one(registry.value(), registration));
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  return events;
+}
+
 struct Registrar::State {
   struct Slot {
     std::string url;
@@ -106,16 +138,7 @@ struct Registrar::State {
     Slot& slot = slots[i];
     if (!keep_pinging(slot)) return;
     if (!slot.ever_held) return;
-    RegistrarEvent event;
-    event.registry_url = slot.url;
-    auto removed = unregister_one(*slot.registry, registration);
-    if (removed.ok()) {
-      event.kind = RegistrarEvent::Kind::kUnregistered;
-      event.removed = removed.value();
-    } else {
-      event.kind = RegistrarEvent::Kind::kUnregisterFailed;
-      event.error = std::move(removed).error();
-    }
+    RegistrarEvent event = unregister_event(slot.url, unregister_one(*slot.registry, registration));
     std::lock_guard<std::mutex> lock(mutex);
     slot.unregistered = std::move(event);
   }

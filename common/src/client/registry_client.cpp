@@ -173,7 +173,7 @@ CallResult RegistryClient::call(std::string_view method, const CallParams& param
     const std::size_t i = (current_ + k) % n;
     if (!failures.empty()) {
       if (deadline.passed()) break;
-      if (observer_) observer_(failures.back());
+      if (observer_) observer_(failures.back(), Skipped::kRegistry);
     }
     current_ = i;
     CallResult answer = registries_[i].call(method, params, deadline);
@@ -249,7 +249,7 @@ Result<std::vector<Instance>, ClientError> RegistryClient::locate_walking(
     const std::size_t i = (start + k) % n;
     if (skipped) {
       if (until.passed()) break;
-      if (observer_) observer_(*skipped);
+      if (observer_) observer_(*skipped, Skipped::kRegistry);
       skipped.reset();
     }
     current_ = i;
@@ -339,7 +339,7 @@ Result<RemoteService, ClientError> RegistryClient::connect(std::string_view patt
   for (const Instance& instance : candidates) {
     if (!failures.empty()) {
       if (until.passed()) break;
-      if (observer_) observer_(failures.back());
+      if (observer_) observer_(failures.back(), Skipped::kInstance);
     }
     auto service = RemoteService::open(instance.url, service_options);
     if (!service.ok()) {

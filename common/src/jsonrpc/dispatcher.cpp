@@ -141,8 +141,9 @@ void Dispatcher::set_observer(std::function<void(const CallRecord&)> observer) {
   observer_ = std::move(observer);
 }
 
-void Dispatcher::observe(std::string_view method, int code) const {
-  if (observer_) observer_(CallRecord{method, code});
+void Dispatcher::observe(CallSink* sink, const CallRecord& call) const {
+  if (observer_) observer_(call);
+  if (sink != nullptr) sink->called(call);
 }
 
 struct Responder::State {
@@ -150,6 +151,7 @@ struct Responder::State {
   ResponseStyle style = ResponseStyle::kGemstone;
   std::size_t max_bytes = 0;
   std::string method;
+  std::size_t index = kNoMethod;
   std::function<void(const CallRecord&)> observer;
   std::function<void(std::string)> deliver;
   std::function<bool()> abandoned;
@@ -170,7 +172,7 @@ void Responder::result_json(std::string_view json) const {
     return error(Error{kResponseTooLarge, "Response too large",
                        "{\"limit\":" + std::to_string(state_->max_bytes) + "}"});
   }
-  if (state_->observer) state_->observer(CallRecord{state_->method, 0});
+  if (state_->observer) state_->observer(CallRecord{state_->method, 0, state_->index});
   state_->deliver(std::move(body));
 }
 
@@ -185,29 +187,29 @@ void Responder::error(const Error& error) const {
   json.Key("id");
   json.RawValue(state_->id.data(), state_->id.size(), rapidjson::kStringType);
   json.EndObject();
-  if (state_->observer) state_->observer(CallRecord{state_->method, error.code});
+  if (state_->observer) state_->observer(CallRecord{state_->method, error.code, state_->index});
   state_->deliver(std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 std::string Dispatcher::handle(std::string_view body, const Guard& guard) const {
-  return handle_body(body, guard, nullptr, nullptr);
+  return handle_body(body, guard, nullptr, nullptr, nullptr);
 }
 
 std::optional<std::string> Dispatcher::handle_async(std::string_view body, const Guard& guard,
-                                                    const Parker& park) const {
+                                                    const Parker& park, CallSink* calls) const {
   bool parked = false;
-  std::string out = handle_body(body, guard, park ? &park : nullptr, &parked);
+  std::string out = handle_body(body, guard, park ? &park : nullptr, &parked, calls);
   if (parked) return std::nullopt;
   return out;
 }
 
 std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, const Parker* park,
-                                    bool* parked) const {
+                                    bool* parked, CallSink* sink) const {
   Writer out(options_.style, options_.max_response_bytes);
   auto parsed = parse_request_body(body, options_.max_depth);
   if (!parsed.ok()) {
     out.error(parsed.error(), nullptr);
-    observe({}, parsed.error().code);
+    observe(sink, {{}, parsed.error().code});
     return out.take();
   }
   const rapidjson::Document& doc = parsed.value().doc;
@@ -215,6 +217,7 @@ std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, c
     // Handled again, whole, on the offload's thread; answered from there.
     Parked later = (*park)();
     *parked = true;
+    if (sink != nullptr) tell_offloaded(doc, *sink);
     offload_([this, text = std::string(body), guard, deliver = std::move(later.deliver)] {
       deliver(handle(text, guard));
     });
@@ -227,7 +230,7 @@ std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, c
   if (doc.IsArray()) {
     if (doc.Empty()) {
       out.error(Error::invalid_request("empty batch"), nullptr);
-      observe({}, kInvalidRequest);
+      observe(sink, {{}, kInvalidRequest});
       return out.take();
     }
     if (doc.Size() > options_.max_batch) {
@@ -235,14 +238,16 @@ std::string Dispatcher::handle_body(std::string_view body, const Guard& guard, c
                                        " requests exceeds the limit of " +
                                        std::to_string(options_.max_batch)),
                 nullptr);
-      observe({}, kInvalidRequest);
+      observe(sink, {{}, kInvalidRequest});
       return out.take();
     }
     out.start_batch();
-    for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) handle_one(doc[i], id_text(i), guard, out);
+    for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
+      handle_one(doc[i], id_text(i), guard, out, sink);
+    }
     out.end_batch();
   } else {
-    handle_one(doc, id_text(0), guard, out, park, parked);
+    handle_one(doc, id_text(0), guard, out, sink, park, parked);
     if (parked != nullptr && *parked) return std::string();
   }
   return out.count() == 0 ? std::string() : out.take();
@@ -263,11 +268,11 @@ bool valid_id(const rapidjson::Value& id) {
 }  // namespace
 
 void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id_text,
-                            const Guard& guard, Writer& out, const Parker* park,
+                            const Guard& guard, Writer& out, CallSink* sink, const Parker* park,
                             bool* parked) const {
   if (!request.IsObject()) {
     out.error(Error::invalid_request("a request must be an object"), nullptr);
-    observe({}, kInvalidRequest);
+    observe(sink, {{}, kInvalidRequest});
     return;
   }
   const auto id_member = request.FindMember("id");
@@ -275,19 +280,20 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
   const rapidjson::Value* id = is_notification ? nullptr : &id_member->value;
   if (id != nullptr && !valid_id(*id)) {
     out.error(Error::invalid_request("id must be a string, a number or null"), nullptr);
-    observe({}, kInvalidRequest);
+    observe(sink, {{}, kInvalidRequest});
     return;
   }
   // Only a valid request without an id is a notification: an invalid one is
   // answered whatever its id (JSON-RPC 2.0, section 6 example `{"foo": "boo"}`).
   auto invalid = [&](const Error& error) {
     out.error(error, id, id_text);
-    observe({}, error.code);
+    observe(sink, {{}, error.code});
   };
   // Errors in a notification are not answered (section 4.1), but are observed.
+  std::size_t index = kNoMethod;
   auto fail = [&](const Error& error, std::string_view method) {
     if (!is_notification) out.error(error, id, id_text);
-    observe(method, error.code);
+    observe(sink, {method, error.code, index});
   };
   if (auto repeated = find_repeated_member(request)) {
     return invalid(Error::invalid_request("member \"" + *repeated + "\" appears twice"));
@@ -317,7 +323,8 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
   }
   const auto found = index_.find(name);
   if (found == index_.end()) return fail(Error::method_not_found(name), {});
-  const Method& method = methods_[found->second];
+  index = found->second;
+  const Method& method = methods_[index];
   if (guard) {
     if (auto refused = guard(method)) return fail(*refused, method.name);
   }
@@ -350,11 +357,13 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
           state.style = options_.style;
           state.max_bytes = options_.max_response_bytes;
           state.method = method.name;
+          state.index = index;
           state.observer = observer_;
           Parked parked_call = (*park)();
           state.deliver = std::move(parked_call.deliver);
           state.abandoned = std::move(parked_call.abandoned);
           *parked = true;
+          if (sink != nullptr) sink->parked(CallRecord{method.name, 0, index});
           return reply;
         };
       }
@@ -370,12 +379,29 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
     MethodResult& result = *answer;
     if (!result.ok()) return fail(result.error(), method.name);
     if (!is_notification) out.result(result.value(), id, id_text);
-    observe(method.name, 0);
+    observe(sink, {method.name, 0, index});
   } catch (const std::exception& e) {
     fail(Error::internal_error(e.what()), method.name);
   } catch (...) {
     fail(Error::internal_error("unknown exception"), method.name);
   }
+}
+
+void Dispatcher::tell_offloaded(const rapidjson::Value& request, CallSink& sink) const {
+  if (request.IsArray()) {
+    for (const auto& member : request.GetArray()) tell_offloaded(member, sink);
+    return;
+  }
+  std::size_t index = kNoMethod;
+  if (request.IsObject()) {
+    const auto method = request.FindMember("method");
+    if (method != request.MemberEnd() && method->value.IsString()) {
+      const auto found =
+          index_.find(std::string(method->value.GetString(), method->value.GetStringLength()));
+      if (found != index_.end()) index = found->second;
+    }
+  }
+  sink.parked(CallRecord{index == kNoMethod ? std::string_view() : methods_[index].name, 0, index});
 }
 
 bool Dispatcher::calls_blocking(const rapidjson::Value& request) const {

@@ -1,5 +1,6 @@
 #include "registry/store/etcd/etcd_view.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 #include <utility>
 
@@ -34,19 +35,38 @@ std::optional<EtcdView::Decoded> EtcdView::decode(const KeyValue& kv) const {
   return out;
 }
 
-void EtcdView::put(Decoded decoded, std::int64_t revision) {
+void EtcdView::put(Decoded decoded, std::int64_t revision,
+                   std::vector<MemoryStore::ReplicaOp>& ops) {
   const Clock::duration ttl = decoded.ttl > 0 ? std::chrono::seconds(decoded.ttl) : ttl_;
   Instance instance{decoded.id.name, decoded.id.host, decoded.id.port, decoded.entry.url,
                     now_() + ttl, decoded.entry.meta};
   entries_[keys_.instance_key(decoded.id.name, decoded.id.host, decoded.id.port)] =
       std::move(decoded.entry);
-  store_.apply_put(std::move(instance), static_cast<std::uint64_t>(revision));
+  MemoryStore::ReplicaOp op;
+  op.instance = std::move(instance);
+  op.index = static_cast<std::uint64_t>(revision);
+  ops.push_back(std::move(op));
 }
 
-void EtcdView::advance(std::int64_t revision) {
-  if (revision <= revision_) return;
-  revision_ = revision;
-  store_.raise_index(static_cast<std::uint64_t>(revision));
+namespace {
+MemoryStore::ReplicaOp removal(Identity id, std::int64_t revision, RemovalReason reason) {
+  MemoryStore::ReplicaOp op;
+  op.instance.name = std::move(id.name);
+  op.instance.host = std::move(id.host);
+  op.instance.port = id.port;
+  op.index = static_cast<std::uint64_t>(revision);
+  op.remove = true;
+  op.reason = reason;
+  return op;
+}
+}  // namespace
+
+// Applies `ops` to the store in one step and moves the view to `revision`.
+void EtcdView::advance(std::vector<MemoryStore::ReplicaOp> ops, std::int64_t revision) {
+  const std::int64_t to = std::max(revision, revision_);
+  store_.apply(std::move(ops), static_cast<std::uint64_t>(to));
+  if (to == revision_) return;
+  revision_ = to;
   advanced_.notify_all();
 }
 
@@ -59,31 +79,33 @@ void EtcdView::apply(const WatchMessage& message) {
       unregistered.insert(event.kv.value + '\0' + std::to_string(event.kv.mod_revision));
     }
   }
+  std::vector<MemoryStore::ReplicaOp> ops;
   for (const WatchEvent& event : message.events) {
     const std::int64_t revision = event.kv.mod_revision > 0 ? event.kv.mod_revision : message.revision;
     if (!event.deleted) {
-      if (auto decoded = decode(event.kv)) put(std::move(*decoded), revision);
+      if (auto decoded = decode(event.kv)) put(std::move(*decoded), revision, ops);
       continue;
     }
     auto id = keys_.identity(event.kv.key);
     if (!id) continue;
     entries_.erase(event.kv.key);
     const bool by_unregister = unregistered.count(event.kv.key + '\0' + std::to_string(revision)) > 0;
-    store_.apply_remove(id->name, id->host, id->port, static_cast<std::uint64_t>(revision),
-                        by_unregister ? RemovalReason::kUnregistered : RemovalReason::kExpired);
+    ops.push_back(removal(std::move(*id), revision,
+                          by_unregister ? RemovalReason::kUnregistered : RemovalReason::kExpired));
   }
-  advance(message.revision);
+  advance(std::move(ops), message.revision);
 }
 
 void EtcdView::reconcile(const std::vector<KeyValue>& kvs, std::int64_t revision) {
   std::lock_guard lock(mutex_);
+  std::vector<MemoryStore::ReplicaOp> ops;
   std::unordered_set<std::string> listed;
   listed.reserve(kvs.size());
   for (const KeyValue& kv : kvs) {
     auto decoded = decode(kv);
     if (!decoded) continue;
     listed.insert(kv.key);
-    put(std::move(*decoded), revision);  // no change when url and meta are the same
+    put(std::move(*decoded), revision, ops);  // no change when url and meta are the same
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (listed.count(it->first) > 0) {
@@ -91,12 +113,11 @@ void EtcdView::reconcile(const std::vector<KeyValue>& kvs, std::int64_t revision
       continue;
     }
     if (auto id = keys_.identity(it->first)) {
-      store_.apply_remove(id->name, id->host, id->port, static_cast<std::uint64_t>(revision),
-                          RemovalReason::kExpired);
+      ops.push_back(removal(std::move(*id), revision, RemovalReason::kExpired));
     }
     it = entries_.erase(it);
   }
-  advance(revision);
+  advance(std::move(ops), revision);
 }
 
 std::int64_t EtcdView::revision() const {

@@ -41,11 +41,12 @@ class EtcdView {
   std::optional<Entry> find(const std::string& key) const;
 
   /// Applies one watch message: its events at their revisions, then the
-  /// revision of its header.
+  /// revision of its header; readers see all of it or none.
   void apply(const WatchMessage& message);
   /// Makes the view what a complete list at `revision` says: what it lacks
   /// is added, what it holds in excess is removed (as expired: the delete
-  /// was missed), what differs is updated, all at `revision`.
+  /// was missed), what differs is updated, all at `revision` and in one
+  /// step: a reader never sees the additions without the removals.
   void reconcile(const std::vector<KeyValue>& kvs, std::int64_t revision);
 
   /// Sets the shown expiry of an instance renewed through this node.
@@ -64,8 +65,9 @@ class EtcdView {
     std::int64_t ttl = 0;
   };
   std::optional<Decoded> decode(const KeyValue& kv) const;
-  void put(Decoded decoded, std::int64_t revision);  // under mutex_
-  void advance(std::int64_t revision);               // under mutex_
+  // Records `decoded` and queues its put into the store (under mutex_).
+  void put(Decoded decoded, std::int64_t revision, std::vector<MemoryStore::ReplicaOp>& ops);
+  void advance(std::vector<MemoryStore::ReplicaOp> ops, std::int64_t revision);  // under mutex_
 
   const KeyLayout keys_;
   const Clock::duration ttl_;

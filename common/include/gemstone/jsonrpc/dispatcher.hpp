@@ -130,10 +130,32 @@ struct DispatcherOptions {
   std::size_t max_response_bytes = 16 * 1024 * 1024;
 };
 
+/// CallRecord::index of a call that named no method the dispatcher has.
+inline constexpr std::size_t kNoMethod = static_cast<std::size_t>(-1);
+
 /// What one call came to, for metrics and access logs.
 struct CallRecord {
   std::string_view method;  ///< empty when the request had no usable method name
   int code = 0;             ///< 0 on success, else the JSON-RPC error code
+  /// The method's position in Dispatcher::methods() (kNoMethod: none), so
+  /// that a counter can be picked by index instead of by name.
+  std::size_t index = kNoMethod;
+};
+
+/// Told of the calls of one request as they are handled, on the thread that
+/// handles it (see handle_async): what a per-request access log or latency
+/// histogram needs, where the observer sees all requests at once.
+class CallSink {
+ public:
+  /// A call answered (or a notification handled); `code` as CallRecord's.
+  virtual void called(const CallRecord& call) = 0;
+  /// A call parked (a long poll) or handed to the offload with its request:
+  /// it is answered later, from another thread, and only the observer is
+  /// told of that answer.
+  virtual void parked(const CallRecord& call) = 0;
+
+ protected:
+  ~CallSink() = default;
 };
 
 class Dispatcher {
@@ -165,8 +187,9 @@ class Dispatcher {
   /// handle(), where a single call of a deferred method may wait: then
   /// `park` is called once (and only then), the result is nothing, and the
   /// callback it returned gets the response body later, from any thread.
+  /// `calls`, when given, is told of each call of this request too.
   std::optional<std::string> handle_async(std::string_view body, const Guard& guard,
-                                          const Parker& park) const;
+                                          const Parker& park, CallSink* calls = nullptr) const;
 
   /// Runs `work` later on another thread (a pool).
   using Offload = std::function<void(std::function<void()> work)>;
@@ -194,12 +217,15 @@ class Dispatcher {
   class Writer;
   // `park` and `parked` only for a single request that may wait.
   void handle_one(const rapidjson::Value& request, std::string_view id_text, const Guard& guard,
-                  Writer& out, const Parker* park = nullptr, bool* parked = nullptr) const;
+                  Writer& out, CallSink* sink, const Parker* park = nullptr,
+                  bool* parked = nullptr) const;
   std::string handle_body(std::string_view body, const Guard& guard, const Parker* park,
-                          bool* parked) const;
+                          bool* parked, CallSink* sink) const;
   Result<Params, Error> bind(const Method& method, const rapidjson::Value* params) const;
   bool calls_blocking(const rapidjson::Value& request) const;
-  void observe(std::string_view method, int code) const;
+  void observe(CallSink* sink, const CallRecord& call) const;
+  // Tells `sink` of the calls of a request handed to the offload.
+  void tell_offloaded(const rapidjson::Value& request, CallSink& sink) const;
 
   DispatcherOptions options_;
   std::vector<Method> methods_;
