@@ -426,7 +426,9 @@ TEST(EtcdFaults, EtcdDownNodesServeTheLastViewAndRecoverWithinFiveSeconds) {
 // node started later says ready only once it holds the whole view.
 TEST(EtcdFaults, KilledNodeLeavesTheOthersServingAndANewNodeIsReadyWithTheFullView) {
   REQUIRE_ETCD();
-  const double ttl = 4;
+  // The bulk below is registered once and must all be live together: on a
+  // loaded machine registering it takes seconds, so the ttl leaves room.
+  const double ttl = 6;
   auto etcd = EtcdCluster::start(3);
   RegistryProcess a(node_args(etcd->endpoints(), ttl));
   RegistryProcess b(node_args(etcd->endpoints(), ttl));
@@ -451,9 +453,18 @@ TEST(EtcdFaults, KilledNodeLeavesTheOthersServingAndANewNodeIsReadyWithTheFullVi
       for (int i = 0; i < 10 && !stop; ++i) std::this_thread::sleep_for(50ms);
     }
   });
+  // A failed ASSERT returns early: the renewer must still be stopped.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{stop, renewer};
 
   // Enough instances that the new node's first list takes a moment.
-  const int bulk = 1000;
+  const int bulk = 500;
   for (int first = 0; first < bulk; first += 100) {
     std::string batch = "[";
     for (int k = first; k < first + 100; ++k) {
