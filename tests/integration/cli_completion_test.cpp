@@ -15,27 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "tools.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
-std::optional<std::string> find_in_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
 
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> out;

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "tools.hpp"
 #include "eventually.hpp"
 #include "gemstone/version.hpp"
 #include "registry_process.hpp"
@@ -23,21 +24,6 @@ namespace gemstone::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
-std::optional<std::string> find_in_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
 
 std::string metrics_of(RegistryProcess& registry) {
   auto res = registry.get("/metrics");

@@ -44,11 +44,6 @@ std::optional<std::string> etcd_binary() {
   return std::nullopt;
 }
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
 std::string base64(const std::string& text) {
   static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;

@@ -14,14 +14,12 @@
 #include <vector>
 
 #include "process.hpp"
+#include "tools.hpp"
 
 namespace gemstone::testing {
 
 /// Path of the `etcd` binary, or nothing when it is not installed.
 std::optional<std::string> etcd_binary();
-
-/// True when the tests run in CI (CI=true), where a missing tool is a failure.
-bool in_ci();
 
 /// Fails the current test when etcd is missing in CI; skips it elsewhere.
 /// Use as the first line of a test: `REQUIRE_ETCD();`
