@@ -41,15 +41,7 @@ Result<Instance, StoreError> MemoryStore::ping(Instance instance, Clock::time_po
   }
   if (capacity_ != 0 && expiry_.size() >= capacity_) return StoreError::kFull;
 
-  if (bucket == names_.end()) {
-    bucket = names_.emplace(instance.name, Bucket{}).first;
-    sorted_names_.emplace(bucket->first, &bucket->second);
-  }
-  Endpoint endpoint(instance.host, instance.port);
-  expiry_.push_back(std::move(instance));
-  auto it = std::prev(expiry_.end());
-  reposition(it);
-  bucket->second.emplace(std::move(endpoint), it);
+  auto it = insert(bucket, std::move(instance));
   Change change;
   change.index = ++index_;
   change.kind = ChangeKind::kAdded;
@@ -59,6 +51,20 @@ Result<Instance, StoreError> MemoryStore::ping(Instance instance, Clock::time_po
   changes.push_back(std::move(change));
   tell(std::move(changes));
   return result;
+}
+
+MemoryStore::ExpiryList::iterator MemoryStore::insert(
+    std::unordered_map<std::string, Bucket>::iterator bucket, Instance instance) {
+  if (bucket == names_.end()) {
+    bucket = names_.emplace(instance.name, Bucket{}).first;
+    sorted_names_.emplace(bucket->first, &bucket->second);
+  }
+  Endpoint endpoint(instance.host, instance.port);
+  expiry_.push_back(std::move(instance));
+  auto it = std::prev(expiry_.end());
+  reposition(it);
+  bucket->second.emplace(std::move(endpoint), it);
+  return it;
 }
 
 void MemoryStore::reposition(ExpiryList::iterator it) {
@@ -270,15 +276,7 @@ void MemoryStore::put_locked(Instance instance, std::uint64_t index, std::vector
       return;
     }
   }
-  if (bucket == names_.end()) {
-    bucket = names_.emplace(instance.name, Bucket{}).first;
-    sorted_names_.emplace(bucket->first, &bucket->second);
-  }
-  Endpoint endpoint(instance.host, instance.port);
-  expiry_.push_back(std::move(instance));
-  auto it = std::prev(expiry_.end());
-  reposition(it);
-  bucket->second.emplace(std::move(endpoint), it);
+  auto it = insert(bucket, std::move(instance));
   Change change;
   change.index = index;
   change.kind = ChangeKind::kAdded;

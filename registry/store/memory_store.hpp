@@ -77,6 +77,9 @@ class MemoryStore final : public Store {
   using Endpoint = std::pair<std::string, std::uint16_t>;  // (host, port)
   using Bucket = std::map<Endpoint, ExpiryList::iterator>;  // one service name
 
+  // Adds an instance not held yet; `bucket` is its name's, or names_.end().
+  ExpiryList::iterator insert(std::unordered_map<std::string, Bucket>::iterator bucket,
+                              Instance instance);
   // Places `it` in expiry order; O(1) when it expires last, the common case.
   void reposition(ExpiryList::iterator it);
   void erase(std::unordered_map<std::string, Bucket>::iterator bucket, Bucket::iterator entry);
