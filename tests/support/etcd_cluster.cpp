@@ -73,12 +73,37 @@ std::string base64(const std::string& text) {
   return out;
 }
 
-std::unique_ptr<EtcdCluster> EtcdCluster::start(int members) {
+EtcdTls make_etcd_tls(const std::string& dir) {
+  EtcdTls tls{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key", dir + "/client.pem",
+              dir + "/client.key"};
+  const std::string quiet = " >/dev/null 2>&1";
+  const std::string ext = dir + "/san.ext";
+  const std::vector<std::string> steps = {
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout " + dir +
+          "/ca.key -out " + tls.ca,
+      "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > " + ext,
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout " + tls.server_key + " -out " +
+          dir + "/server.csr",
+      "openssl x509 -req -in " + dir + "/server.csr -CA " + tls.ca + " -CAkey " + dir +
+          "/ca.key -CAcreateserial -days 1 -extfile " + ext + " -out " + tls.server_cert,
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=gemstone-registry -keyout " + tls.client_key +
+          " -out " + dir + "/client.csr",
+      "openssl x509 -req -in " + dir + "/client.csr -CA " + tls.ca + " -CAkey " + dir +
+          "/ca.key -CAcreateserial -days 1 -extfile " + ext + " -out " + tls.client_cert,
+  };
+  for (const auto& step : steps) {
+    if (std::system((step + quiet).c_str()) != 0) throw std::runtime_error("failed: " + step);
+  }
+  return tls;
+}
+
+std::unique_ptr<EtcdCluster> EtcdCluster::start(int members, std::optional<EtcdTls> tls) {
   if (members != 1 && members != 3) throw std::invalid_argument("EtcdCluster: 1 or 3 members");
   if (!etcd_binary()) throw std::runtime_error("etcd is not installed (apt-get install etcd-server)");
   std::string last_logs;
   for (int attempt = 0; attempt < 3; ++attempt) {  // a picked port may be taken meanwhile
     std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+    cluster->tls_ = tls;
     char tmpl[] = "/tmp/gemstone-etcd-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
     cluster->root_ = tmpl;
@@ -118,11 +143,13 @@ std::string EtcdCluster::initial_cluster() const {
 
 void EtcdCluster::launch(int i, bool initial) {
   auto& m = members_.at(i);
+  const std::string client = (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") +
+                             std::to_string(m.client_port);
   std::vector<std::string> args = {
       "--name", m.name,
       "--data-dir", m.data_dir,
-      "--listen-client-urls", url(m.client_port),
-      "--advertise-client-urls", url(m.client_port),
+      "--listen-client-urls", client,
+      "--advertise-client-urls", client,
       "--listen-peer-urls", url(m.peer_port),
       "--initial-advertise-peer-urls", url(m.peer_port),
       "--initial-cluster", initial_cluster(),
@@ -132,6 +159,10 @@ void EtcdCluster::launch(int i, bool initial) {
       // Faster elections keep fault tests short; the defaults suit real networks.
       "--heartbeat-interval", "50", "--election-timeout", "500",
   };
+  if (tls_) {
+    args.insert(args.end(), {"--cert-file", tls_->server_cert, "--key-file", tls_->server_key,
+                             "--trusted-ca-file", tls_->ca, "--client-cert-auth"});
+  }
   m.process = Process::start(*etcd_binary(), args);
 }
 
@@ -150,7 +181,16 @@ std::string EtcdCluster::endpoints() const {
   return out;
 }
 
-std::string EtcdCluster::client_url(int i) const { return url(members_.at(i).client_port); }
+std::string EtcdCluster::client_url(int i) const {
+  return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(members_.at(i).client_port);
+}
+
+std::unique_ptr<httplib::Client> EtcdCluster::client(int i) const {
+  auto c = tls_ ? std::make_unique<httplib::Client>(client_url(i), tls_->client_cert, tls_->client_key)
+                : std::make_unique<httplib::Client>(client_url(i));
+  if (tls_) c->set_ca_cert_path(tls_->ca);
+  return c;
+}
 
 void EtcdCluster::kill(int i) {
   auto& m = members_.at(i);
@@ -186,19 +226,19 @@ bool EtcdCluster::running(int i) const { return members_.at(i).process != nullpt
 
 bool EtcdCluster::healthy(int i) const {
   if (!running(i)) return false;
-  httplib::Client client("127.0.0.1", members_.at(i).client_port);
-  client.set_connection_timeout(1);
-  client.set_read_timeout(2);
-  auto res = client.Get("/health");
+  auto c = client(i);
+  c->set_connection_timeout(1);
+  c->set_read_timeout(2);
+  auto res = c->Get("/health");
   return res && res->status == 200 && res->body.find("\"health\":\"true\"") != std::string::npos;
 }
 
 std::optional<std::string> EtcdCluster::gateway(int i, const std::string& path,
                                                 const std::string& body) const {
-  httplib::Client client("127.0.0.1", members_.at(i).client_port);
-  client.set_connection_timeout(2);
-  client.set_read_timeout(5);
-  auto res = client.Post(path, body, "application/json");
+  auto c = client(i);
+  c->set_connection_timeout(2);
+  c->set_read_timeout(5);
+  auto res = c->Post(path, body, "application/json");
   if (!res || res->status != 200) return std::nullopt;
   return res->body;
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <httplib.h>
+
 #include "process.hpp"
 #include "tools.hpp"
 
@@ -31,11 +33,24 @@ std::optional<std::string> etcd_binary();
     }                                                                                   \
   } while (false)
 
+/// PEM files for members that speak TLS to their clients and ask each
+/// client for a certificate signed by `ca`.
+struct EtcdTls {
+  std::string ca;
+  std::string server_cert, server_key;  ///< for 127.0.0.1
+  std::string client_cert, client_key;  ///< what the harness itself presents
+};
+
+/// Makes a CA, a server pair for 127.0.0.1 and a client pair signed by it,
+/// in `dir`, with the openssl command; throws when it fails.
+EtcdTls make_etcd_tls(const std::string& dir);
+
 class EtcdCluster {
  public:
   /// Starts `members` members (1 or 3) and waits (at most 20 s) until every
   /// one answers /health; throws std::runtime_error with their output if not.
-  static std::unique_ptr<EtcdCluster> start(int members = 1);
+  /// With `tls`, client URLs are https:// and need a client certificate.
+  static std::unique_ptr<EtcdCluster> start(int members = 1, std::optional<EtcdTls> tls = {});
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
@@ -77,7 +92,10 @@ class EtcdCluster {
   void launch(int i, bool initial);
   std::string initial_cluster() const;
 
+  std::unique_ptr<httplib::Client> client(int i) const;
+
   std::string root_;
+  std::optional<EtcdTls> tls_;
   std::vector<Member> members_;
 };
 
