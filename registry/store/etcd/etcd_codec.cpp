@@ -230,74 +230,66 @@ std::string put_request(std::string_view key, std::string_view value, std::int64
   return object([&](JsonWriter& json) { write_put(json, key, value, lease); });
 }
 
+namespace {
+
+// "compare": [ the key's create_revision `result` 0 ] ("EQUAL": absent, "GREATER": present)
+void write_created_compare(JsonWriter& json, std::string_view key, const char* result) {
+  json.Key("compare");
+  json.StartArray();
+  json.StartObject();
+  json.Key("key");
+  write_bytes(json, key);
+  json.Key("target");
+  json.String("CREATE");
+  json.Key("result");
+  json.String(result);
+  json.Key("create_revision");
+  write_int64(json, 0);
+  json.EndObject();
+  json.EndArray();
+}
+
+// One element of a txn's success or failure list: {"<kind>": {<body>}}.
+template <class Body>
+void write_op(JsonWriter& json, const char* kind, Body&& body) {
+  json.StartObject();
+  json.Key(kind);
+  json.StartObject();
+  body();
+  json.EndObject();
+  json.EndObject();
+}
+
+}  // namespace
+
 std::string create_if_absent_request(std::string_view key, std::string_view value,
                                      std::int64_t lease) {
   return object([&](JsonWriter& json) {
-    json.Key("compare");
-    json.StartArray();
-    json.StartObject();
-    json.Key("key");
-    write_bytes(json, key);
-    json.Key("target");
-    json.String("CREATE");
-    json.Key("result");
-    json.String("EQUAL");
-    json.Key("create_revision");
-    write_int64(json, 0);
-    json.EndObject();
-    json.EndArray();
+    write_created_compare(json, key, "EQUAL");
     json.Key("success");
     json.StartArray();
-    json.StartObject();
-    json.Key("request_put");
-    json.StartObject();
-    write_put(json, key, value, lease);
-    json.EndObject();
-    json.EndObject();
+    write_op(json, "request_put", [&] { write_put(json, key, value, lease); });
     json.EndArray();
     json.Key("failure");
     json.StartArray();
-    json.StartObject();
-    json.Key("request_range");
-    json.StartObject();
-    json.Key("key");
-    write_bytes(json, key);
-    json.EndObject();
-    json.EndObject();
+    write_op(json, "request_range", [&] {
+      json.Key("key");
+      write_bytes(json, key);
+    });
     json.EndArray();
   });
 }
 
 std::string delete_with_marker_request(std::string_view key, std::string_view marker_key) {
   return object([&](JsonWriter& json) {
-    json.Key("compare");
-    json.StartArray();
-    json.StartObject();
-    json.Key("key");
-    write_bytes(json, key);
-    json.Key("target");
-    json.String("CREATE");
-    json.Key("result");
-    json.String("GREATER");
-    json.Key("create_revision");
-    write_int64(json, 0);
-    json.EndObject();
-    json.EndArray();
+    write_created_compare(json, key, "GREATER");
     json.Key("success");
     json.StartArray();
-    json.StartObject();
-    json.Key("request_delete_range");
-    json.StartObject();
-    json.Key("key");
-    write_bytes(json, key);
-    json.EndObject();
-    json.EndObject();
-    json.StartObject();
-    json.Key("request_put");
-    json.StartObject();
-    write_put(json, marker_key, key, 0);
-    json.EndObject();
-    json.EndObject();
+    write_op(json, "request_delete_range", [&] {
+      json.Key("key");
+      write_bytes(json, key);
+    });
+    write_op(json, "request_put", [&] { write_put(json, marker_key, key, 0); });
     json.EndArray();
   });
 }
