@@ -16,6 +16,7 @@
 
 #include "tools.hpp"
 #include "registry_process.hpp"
+#include "scratch_dir.hpp"
 
 namespace gemstone::testing {
 namespace {
@@ -25,17 +26,8 @@ namespace fs = std::filesystem;
 
 class CredentialsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "registry_credentials_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string& name, const std::string& text) const {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::trunc) << text;
-    return path;
+    return scratch_.write(name, text);
   }
 
   void make_tls_pair() const {
@@ -60,7 +52,8 @@ class CredentialsTest : public ::testing::Test {
     return run(program, full, with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
   }
 
-  std::string dir_;
+  ScratchDir scratch_{"registry_credentials"};
+  const std::string dir_ = scratch_.path();
 };
 
 int code_of(const httplib::Result& res) {

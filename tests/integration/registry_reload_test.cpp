@@ -15,6 +15,7 @@
 
 #include "eventually.hpp"
 #include "registry_process.hpp"
+#include "scratch_dir.hpp"
 
 namespace gemstone::testing {
 namespace {
@@ -25,17 +26,8 @@ namespace fs = std::filesystem;
 // A directory of its own per test.
 class ReloadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "registry_reload_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string& name, const std::string& text) const {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path, std::ios::trunc) << text;
-    return path;
+    return scratch_.write(name, text);
   }
 
   // Sends SIGHUP and waits for the reload to finish (its last line).
@@ -54,7 +46,8 @@ class ReloadTest : public ::testing::Test {
         << registry.process().err();
   }
 
-  std::string dir_;
+  ScratchDir scratch_{"registry_reload"};
+  const std::string dir_ = scratch_.path();
 };
 
 std::string ping_body(const std::string& name) {
