@@ -50,4 +50,17 @@ Result<RegistrySession, int> open_session(const std::vector<std::string>& regist
   return RegistrySession{std::move(registry).value(), carries_token(options.value())};
 }
 
+Result<RegistrationSession, int> open_registration(const std::vector<std::string>& registry_flags,
+                                                   const InstanceArgs& instance,
+                                                   const TransportFlags& transport, const Output& out) {
+  auto registration = instance_registration(instance);
+  if (!registration.ok()) return out.usage(registration.error());
+  auto options = command_options(transport, out);
+  if (!options.ok()) return options.error();
+  const bool token_sent = carries_token(options.value());
+  return RegistrationSession{std::move(registration).value(),
+                             registry_urls(registry_flags, std::getenv("GEMSTONE_REGISTRY")),
+                             std::move(options).value(), token_sent};
+}
+
 }  // namespace gemstone::cli

@@ -17,6 +17,7 @@
 #include "gemstone/result.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
+#include "cli/registration.hpp"
 
 namespace gemstone::cli {
 
@@ -57,5 +58,23 @@ struct RegistrySession {
 /// `out` must outlive the session: skipped registries are noted on it.
 Result<RegistrySession, int> open_session(const std::vector<std::string>& registry_flags,
                                           const TransportFlags& transport, Output& out);
+
+/// What ping, unregister and register work with: the instance the
+/// arguments name, the registries to send it to (--registry, else
+/// GEMSTONE_REGISTRY), the client options, and whether requests carry a
+/// token (which an "Access denied" report explains).
+struct RegistrationSession {
+  Registration registration;
+  std::vector<std::string> registries;
+  ClientOptions options;
+  bool token_sent = false;
+};
+
+/// Reads the instance arguments and the transport flags (and
+/// GEMSTONE_TOKEN). On failure a usage error has been reported on `out` and
+/// the result holds the exit status.
+Result<RegistrationSession, int> open_registration(const std::vector<std::string>& registry_flags,
+                                                   const InstanceArgs& instance,
+                                                   const TransportFlags& transport, const Output& out);
 
 }  // namespace gemstone::cli

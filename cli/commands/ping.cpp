@@ -46,23 +46,20 @@ Command add_ping_command(CLI::App& app) {
             auto made = make_output(flags->print);
             if (!made.ok()) return made.error();
             const Output& out = made.value();
-            auto registration = instance_registration(flags->instance);
-            if (!registration.ok()) return out.usage(registration.error());
-            auto options = command_options(flags->transport, out);
-            if (!options.ok()) return options.error();
-            const bool token_sent = carries_token(options.value());
+            auto session = open_registration(flags->registries, flags->instance, flags->transport, out);
+            if (!session.ok()) return session.error();
+            const RegistrationSession& s = session.value();
 
             int status = kExitOk;
             for (const RegistrarEvent& e :
-                 ping_every_registry(registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")),
-                                     registration.value(), options.value())) {
+                 ping_every_registry(s.registries, s.registration, s.options)) {
               if (out.options().json) print_event_json(e, out);
               int failed = kExitOk;
               if (e.kind == RegistrarEvent::Kind::kRegistered) {
                 out.note("registered " + e.instance->name + " at " + e.instance->url + " in " +
                          e.registry_url + " (expires in " + format_seconds(e.instance->expires_in) + ")");
               } else {
-                failed = out.fail_registry(*e.error, token_sent);
+                failed = out.fail_registry(*e.error, s.token_sent);
               }
               if (status == kExitOk) status = failed;
             }

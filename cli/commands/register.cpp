@@ -89,11 +89,9 @@ Command add_register_command(CLI::App& app) {
             auto made = make_output(flags->print);
             if (!made.ok()) return made.error();
             const Output& out = made.value();
-            auto registration = instance_registration(flags->instance);
-            if (!registration.ok()) return out.usage(registration.error());
-            auto options = command_options(flags->transport, out);
-            if (!options.ok()) return options.error();
-            const bool token_sent = carries_token(options.value());
+            auto session = open_registration(flags->registries, flags->instance, flags->transport, out);
+            if (!session.ok()) return session.error();
+            const RegistrationSession& s = session.value();
             const bool json = out.options().json;
 
             // Blocked before the registrar's threads start, so that they
@@ -107,7 +105,7 @@ Command add_register_command(CLI::App& app) {
             RegistrarOptions registrar_options;
             registrar_options.interval =
                 std::chrono::milliseconds(static_cast<long long>(flags->every * 1000.0 + 0.5));
-            registrar_options.client = options.value();
+            registrar_options.client = s.options;
             const std::string every = format_seconds(flags->every);
             int refused_status = kExitOk;          // written by the observer, read after stop()
             std::set<std::string> warned_about;    // registries whose TTL --every was checked against
@@ -133,7 +131,7 @@ Command add_register_command(CLI::App& app) {
                   out.warn("ping failed: " + e.error->describe() + "; retrying in " + every);
                   break;
                 case RegistrarEvent::Kind::kRefused:
-                  refused_status = out.fail_registry(*e.error, token_sent);
+                  refused_status = out.fail_registry(*e.error, s.token_sent);
                   out.note(e.registry_url + " refused the instance; it is no longer pinged");
                   break;
                 case RegistrarEvent::Kind::kUnregistered:
@@ -141,8 +139,7 @@ Command add_register_command(CLI::App& app) {
                   break;  // only stop() makes these, reported below
               }
             };
-            auto registrar = Registrar::start(registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")),
-                                              registration.value(), registrar_options, observer);
+            auto registrar = Registrar::start(s.registries, s.registration, registrar_options, observer);
             if (!registrar.ok()) return out.fail(registrar.error());
 
             // A signal ends it; so does every registry refusing the instance.
@@ -154,7 +151,7 @@ Command add_register_command(CLI::App& app) {
               }
             }
 
-            const std::string instance = describe_instance(registration.value());
+            const std::string instance = describe_instance(s.registration);
             // An unregister that fails is said, not an exit status: the
             // instance expires there within the registry's TTL anyway.
             for (const RegistrarEvent& e : registrar.value().stop()) {

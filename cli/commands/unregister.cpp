@@ -44,21 +44,18 @@ Command add_unregister_command(CLI::App& app) {
             auto made = make_output(flags->print);
             if (!made.ok()) return made.error();
             const Output& out = made.value();
-            auto registration = instance_registration(flags->instance);
-            if (!registration.ok()) return out.usage(registration.error());
-            auto options = command_options(flags->transport, out);
-            if (!options.ok()) return options.error();
-            const bool token_sent = carries_token(options.value());
-            const std::string instance = describe_instance(registration.value());
+            auto session = open_registration(flags->registries, flags->instance, flags->transport, out);
+            if (!session.ok()) return session.error();
+            const RegistrationSession& s = session.value();
+            const std::string instance = describe_instance(s.registration);
 
             int failure = kExitOk;
             bool removed_somewhere = false;
-            for (const RegistrarEvent& e : unregister_from_every_registry(
-                     registry_urls(flags->registries, std::getenv("GEMSTONE_REGISTRY")), registration.value(),
-                     options.value())) {
+            for (const RegistrarEvent& e :
+                 unregister_from_every_registry(s.registries, s.registration, s.options)) {
               if (out.options().json) print_event_json(e, out);
               if (e.kind != RegistrarEvent::Kind::kUnregistered) {
-                const int status = out.fail_registry(*e.error, token_sent);
+                const int status = out.fail_registry(*e.error, s.token_sent);
                 if (failure == kExitOk) failure = status;
               } else if (e.removed) {
                 removed_somewhere = true;
