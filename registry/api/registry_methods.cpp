@@ -8,12 +8,11 @@
 #include <string_view>
 #include <utility>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "gemstone/glob.hpp"
 #include "gemstone/version.hpp"
 #include "gemstone/registry_protocol.hpp"
+#include "registry/api/instance_json.hpp"
 #include "registry/api/validation.hpp"
 
 namespace gemstone::registry {
@@ -156,7 +155,7 @@ class RegistryMethods {
         std::chrono::duration<double>(options_.ttl_seconds));
   }
 
-  MethodResult ping(const Params& params, Allocator& alloc) {
+  MethodResult ping(const Params& params) {
     auto target = target_from(params, options_);
     if (!target.ok()) return std::move(target).error();
     const Clock::time_point now = options_.now();
@@ -166,7 +165,10 @@ class RegistryMethods {
                               now);
     if (!stored.ok()) return store_error(stored.error());
     if (events_.on_ping) events_.on_ping();
-    return instance_value(stored.value(), now, alloc);
+    std::string out;
+    out.reserve(256);
+    append_instance_json(out, stored.value(), now);
+    return jsonrpc::JsonText{std::move(out)};
   }
 
   MethodResult unregister(const Params& params, Allocator&) {
@@ -179,7 +181,7 @@ class RegistryMethods {
     return Value(removed.value());
   }
 
-  MethodResult locate(const Params& params, Allocator& alloc) {
+  MethodResult locate(const Params& params) {
     if (params[0] == nullptr) return Error::invalid_params("name", "is required");
     auto pattern = pattern_param(params[0], "name", "*");
     if (!pattern.ok()) return std::move(pattern).error();
@@ -187,72 +189,50 @@ class RegistryMethods {
     if (!filter.ok()) return std::move(filter).error();
     const Meta& meta = filter.value();
     const Clock::time_point now = options_.now();
-    Value out(rapidjson::kArrayType);
-    if (options_.locate_result == LocateResult::kUrls) {
-      store_.locate(pattern.value(), now, [&](const Instance& instance) {
-        if (meta_holds(instance.meta, meta)) out.PushBack(string_value(instance.url, alloc), alloc);
-      });
-    } else {
-      store_.locate(pattern.value(), now, [&](const Instance& instance) {
-        if (meta_holds(instance.meta, meta)) out.PushBack(instance_value(instance, now, alloc), alloc);
-      });
-    }
-    return out;
+    const bool urls = options_.locate_result == LocateResult::kUrls;
+    std::string out;
+    out.reserve(2048);  // ten instances, the common answer, without a reallocation
+    out.push_back('[');
+    store_.locate(pattern.value(), now, [&](const Instance& instance) {
+      if (!meta_holds(instance.meta, meta)) return;
+      if (out.size() > 1) out.push_back(',');
+      if (urls) {
+        append_json_string(out, instance.url);
+      } else {
+        append_instance_json(out, instance, now);
+      }
+    });
+    out.push_back(']');
+    return jsonrpc::JsonText{std::move(out)};
   }
 
   // {"index": N, "instances": [...], "changes": [...]}: the state a watch
   // of `filter` sees now, and the changes since the watcher's index that
   // led to it when they are known (`recent`), e.g. why an instance went.
-  Value watch_value(const WatchFilter& filter, const std::vector<Change>& recent,
-                    Allocator& alloc) const {
+  std::string watch_text(const WatchFilter& filter, const std::vector<Change>& recent) const {
     const Clock::time_point now = options_.now();
-    Value instances(rapidjson::kArrayType);
+    std::string instances = "[";
     const std::uint64_t index = store_.locate(filter.pattern, now, [&](const Instance& instance) {
-      if (meta_holds(instance.meta, filter.meta)) {
-        instances.PushBack(instance_value(instance, now, alloc), alloc);
-      }
+      if (!meta_holds(instance.meta, filter.meta)) return;
+      if (instances.size() > 1) instances.push_back(',');
+      append_instance_json(instances, instance, now);
     });
-    Value out(rapidjson::kObjectType);
-    out.AddMember("index", Value(static_cast<uint64_t>(index)), alloc);
-    out.AddMember("instances", instances, alloc);
-    Value changes(rapidjson::kArrayType);
+    instances.push_back(']');
+    std::string out = "{\"index\":" + std::to_string(index) + ",\"instances\":";
+    out.append(instances);
+    bool first = true;
     for (const Change& change : recent) {
       if (change.index > index) break;  // newer than the state listed
-      changes.PushBack(change_value(change, alloc), alloc);
+      out.append(first ? ",\"changes\":[" : ",");
+      first = false;
+      append_change_json(out, change);
     }
-    if (!changes.Empty()) out.AddMember("changes", changes, alloc);
+    if (!first) out.push_back(']');
+    out.push_back('}');
     return out;
   }
 
-  static Value change_value(const Change& change, Allocator& alloc) {
-    static constexpr const char* kEvents[] = {"added", "updated", "removed"};
-    const Instance& instance = change.instance();
-    Value v(rapidjson::kObjectType);
-    v.AddMember("index", Value(static_cast<uint64_t>(change.index)), alloc);
-    v.AddMember("event", rapidjson::StringRef(kEvents[static_cast<int>(change.kind)]), alloc);
-    v.AddMember("name", string_value(instance.name, alloc), alloc);
-    v.AddMember("host", string_value(instance.host, alloc), alloc);
-    v.AddMember("port", instance.port, alloc);
-    if (change.reason != RemovalReason::kNone) {
-      v.AddMember("reason",
-                  rapidjson::StringRef(change.reason == RemovalReason::kExpired ? "expired" : "unregistered"),
-                  alloc);
-    }
-    return v;
-  }
-
-  std::string watch_text(const WatchFilter& filter, const std::vector<Change>& recent) const {
-    Allocator alloc;
-    const Value value = watch_value(filter, recent, alloc);
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    writer.SetMaxDecimalPlaces(3);
-    value.Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize());
-  }
-
-  std::optional<MethodResult> watch(const Params& params, Allocator& alloc,
-                                    const jsonrpc::Park& park, WatchHub* hub) {
+  std::optional<MethodResult> watch(const Params& params, const jsonrpc::Park& park, WatchHub* hub) {
     auto pattern = pattern_param(params[0], "pattern", "*");
     if (!pattern.ok()) return MethodResult(std::move(pattern).error());
     std::uint64_t index = 0;
@@ -289,7 +269,7 @@ class RegistryMethods {
       }
     }
     const std::vector<Change> recent = hub != nullptr ? hub->recent(*filter, index) : std::vector<Change>{};
-    return MethodResult(watch_value(*filter, recent, alloc));
+    return MethodResult(jsonrpc::JsonText{watch_text(*filter, recent)});
   }
 
   MethodResult list(const Params& params, Allocator& alloc) {
@@ -332,22 +312,6 @@ class RegistryMethods {
   }
 
  private:
-  static Value instance_value(const Instance& instance, Clock::time_point now, Allocator& alloc) {
-    Value v(rapidjson::kObjectType);
-    v.AddMember("name", string_value(instance.name, alloc), alloc);
-    v.AddMember("host", string_value(instance.host, alloc), alloc);
-    v.AddMember("port", instance.port, alloc);
-    v.AddMember("url", string_value(instance.url, alloc), alloc);
-    const double left = std::chrono::duration<double>(instance.expires_at - now).count();
-    v.AddMember("expires_in", std::round(std::max(left, 0.0) * 1000.0) / 1000.0, alloc);
-    Value meta(rapidjson::kObjectType);
-    for (const auto& [key, value] : instance.meta) {
-      meta.AddMember(string_value(key, alloc), string_value(value, alloc), alloc);
-    }
-    v.AddMember("meta", meta, alloc);
-    return v;
-  }
-
   Store& store_;
   MethodsOptions options_;
   MethodEvents events_;
@@ -364,11 +328,11 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
   const std::vector<std::string> target_params{"name", "host", "port", "url", "meta"};
   dispatcher.add({std::string(protocol::kPing), target_params, 1,
                   "Register or renew an instance: ping(name, host, port, meta={}) or ping(name, url, meta={}).",
-                  [methods](const Params& p, Allocator& a) { return methods->ping(p, a); }, Scope::kWrite,
+                  [methods](const Params& p, Allocator&) { return methods->ping(p); }, Scope::kWrite,
                   {}, writes_block});
   dispatcher.add({std::string(protocol::kLocateService), {"name", "meta"}, 1,
                   "Live instances whose name matches a glob pattern (and whose meta holds every pair of `meta`): locate_service(name, meta={}).",
-                  [methods](const Params& p, Allocator& a) { return methods->locate(p, a); }, Scope::kRead});
+                  [methods](const Params& p, Allocator&) { return methods->locate(p); }, Scope::kRead});
   dispatcher.add({std::string(protocol::kUnregister), target_params, 1,
                   "Remove an instance: unregister(name, host, port) or unregister(name, url).",
                   [methods](const Params& p, Allocator& a) { return methods->unregister(p, a); }, Scope::kWrite,
@@ -380,8 +344,8 @@ void add_registry_methods(jsonrpc::Dispatcher& dispatcher, Store& store, Methods
                         "Wait for a change of the instances matching a pattern, then list them: "
                         "watch_services(pattern='*', index=0, timeout=30, meta={}) -> {index, instances}.",
                         {}, Scope::kRead};
-  watch.deferred = [methods, hub](const Params& p, Allocator& a, const jsonrpc::Park& park) {
-    return methods->watch(p, a, park, hub);
+  watch.deferred = [methods, hub](const Params& p, Allocator&, const jsonrpc::Park& park) {
+    return methods->watch(p, park, hub);
   };
   dispatcher.add(std::move(watch));
   if (hub != nullptr) {

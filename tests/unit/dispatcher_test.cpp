@@ -549,6 +549,24 @@ TEST(DispatcherHandlerTest, ResultAllocatedWithTheGivenAllocatorIsWritten) {
   EXPECT_EQ(r["result"]["list"][0].GetInt(), 1);
 }
 
+TEST(DispatcherHandlerTest, ResultGivenAsJsonTextIsCarriedAsIs) {
+  DispatcherOptions options;
+  options.max_response_bytes = 200;
+  Dispatcher d(options);
+  d.add({"text", {"n"}, 1, "", [](const Params& p, Allocator&) -> MethodResult {
+           return JsonText{"[" + std::string(p[0]->GetUint(), '1') + "]"};
+         }});
+  EXPECT_EQ(d.handle(R"({"jsonrpc":"2.0","method":"text","params":[3],"id":7})"),
+            R"({"jsonrpc":"2.0","result":[111],"error":null,"id":7})");
+  // In a batch, beside a value, and held to the response size limit like one.
+  auto batch = parse(d.handle(R"([{"jsonrpc":"2.0","method":"text","params":[2],"id":"a"},)"
+                              R"({"jsonrpc":"2.0","method":"text","params":[500],"id":"b"}])"));
+  ASSERT_TRUE(batch.IsArray());
+  ASSERT_EQ(batch.Size(), 2u);
+  EXPECT_EQ(find_by_id(batch, "a")->operator[]("result")[0].GetInt(), 11);
+  expect_error(*find_by_id(batch, "b"), kResponseTooLarge);
+}
+
 // --- batch limit ---
 
 std::string batch_of(std::size_t n) {

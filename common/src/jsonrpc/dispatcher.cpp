@@ -51,12 +51,18 @@ class Dispatcher::Writer {
   }
   void end_batch() { json_.EndArray(); }
 
-  void result(const rapidjson::Value& result, const rapidjson::Value* id, std::string_view id_text) {
+  // `result` is a value or, when that is null, JSON text.
+  void result(const rapidjson::Value* value, const JsonText* text, const rapidjson::Value* id,
+              std::string_view id_text) {
     const std::size_t before = buffer_.GetSize();
     if (!over_) {
       start();
       json_.Key("result");
-      result.Accept(json_);
+      if (value != nullptr) {
+        value->Accept(json_);
+      } else {
+        json_.RawValue(text->text.data(), text->text.size(), rapidjson::kObjectType);
+      }
       if (style_ == ResponseStyle::kGemstone) {
         json_.Key("error");
         json_.Null();
@@ -378,7 +384,7 @@ void Dispatcher::handle_one(const rapidjson::Value& request, std::string_view id
     }
     MethodResult& result = *answer;
     if (!result.ok()) return fail(result.error(), method.name);
-    if (!is_notification) out.result(result.value(), id, id_text);
+    if (!is_notification) out.result(result.value(), result.json(), id, id_text);
     observe(sink, {method.name, 0, index});
   } catch (const std::exception& e) {
     fail(Error::internal_error(e.what()), method.name);

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -45,9 +47,35 @@ class Params {
   std::size_t given_ = 0;
 };
 
+/// A result a method wrote itself as JSON text: one valid JSON value (not
+/// checked again), which the response carries as is. For answers that are
+/// mostly copies of data the method holds, where building a rapidjson::Value
+/// only for the dispatcher to write it out again costs more than the rest
+/// of the request.
+struct JsonText {
+  std::string text;
+};
+
 /// What a method returns: a result value (allocated with the allocator it is
-/// handed) or a JSON-RPC error.
-using MethodResult = Result<rapidjson::Value, Error>;
+/// handed) or JsonText, or a JSON-RPC error.
+class MethodResult {
+ public:
+  MethodResult(rapidjson::Value value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  MethodResult(JsonText json) : v_(std::in_place_index<1>, std::move(json)) {}  // NOLINT: implicit by design
+  MethodResult(Error error) : v_(std::in_place_index<2>, std::move(error)) {}  // NOLINT: implicit by design
+
+  bool ok() const { return v_.index() != 2; }
+  explicit operator bool() const { return ok(); }
+  /// The result value, or nullptr when the result is JsonText (or an error).
+  const rapidjson::Value* value() const { return std::get_if<0>(&v_); }
+  /// The result as JSON text, or nullptr when it is a value (or an error).
+  const JsonText* json() const { return std::get_if<1>(&v_); }
+  const Error& error() const& { return std::get<2>(v_); }
+  Error&& error() && { return std::get<2>(std::move(v_)); }
+
+ private:
+  std::variant<rapidjson::Value, JsonText, Error> v_;
+};
 using Handler = std::function<MethodResult(const Params&, Allocator&)>;
 
 /// Answers one call that was parked (see DeferredHandler), later and from
