@@ -241,9 +241,12 @@ const std::vector<Option>& options() {
       {"max_batch", "100", "Most requests in one JSON-RPC batch",
        integer(&Config::max_batch, 1, 100000)},
       {"max_threads", "1024",
-       "No longer used (no connection or request holds a thread); accepted so that older "
+       "No longer used (no connection or request holds a thread; see event_loops); accepted so that older "
        "configuration files still load",
        integer(&Config::max_threads, 1, 65536)},
+      {"event_loops", "0",
+       "Threads that serve the connections, one event loop each (0: one per CPU)",
+       integer(&Config::event_loops, 0, 1024)},
       {"keep_alive_timeout", "5", "Seconds an idle keep-alive connection is kept open",
        integer(&Config::keep_alive_timeout, 1, 3600, "SECONDS")},
       {"request_timeout", "10",

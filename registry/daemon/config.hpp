@@ -36,6 +36,7 @@ struct Config {
   std::size_t max_body_bytes{};
   std::size_t max_batch{};
   std::size_t max_threads{};
+  std::size_t event_loops{};  ///< 0: one per CPU
   int keep_alive_timeout{};  ///< seconds
   double request_timeout{};   ///< seconds for a whole request, head and body
   double shutdown_timeout{};  ///< seconds requests in flight get at stop

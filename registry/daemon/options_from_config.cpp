@@ -69,6 +69,7 @@ Result<HttpServerOptions, std::string> http_server_options_from(const Config& co
   http.shutdown_timeout = to_millis(config.shutdown_timeout);
   http.access_log = config.access_log;
   http.max_header_bytes = config.max_header_bytes;
+  http.event_loops = config.event_loops;
   http.access = AccessPolicy(std::move(read).value(), std::move(write).value());
   http.tls_cert = credential_path(config.tls_cert);
   http.tls_key = credential_path(config.tls_key);

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +64,8 @@ class LoopWorker final : public http::ConnectionOwner {
 
   void start() {
     thread_ = std::thread([this] {
+      // Named, so that `top -H` and `ps -L` tell the loops from the rest.
+      pthread_setname_np(pthread_self(), "http-loop");
       loop_.run();
       // Stopped: whatever is still open is closed with the loop.
       draining_ = true;

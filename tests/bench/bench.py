@@ -10,7 +10,8 @@ stopped on exit, whatever the reason.
            [--skip-cli] [--command TEXT]
 
 Sections (see README-section.md for what each measures):
-  1. HTTP throughput and latency: nginx, the registry, stock cpp-httplib.
+  1. HTTP throughput and latency: nginx, the registry, stock cpp-httplib;
+     one worker against one event loop, then one per CPU on both sides.
   2. 100,000 live instances: locate latency, ping cost, resident memory.
   3. 100,000 instances expiring at once, under locate load.
   4. Google Benchmark micro-benchmarks (glob, store, JSON-RPC path).
@@ -137,7 +138,10 @@ def wait_for_line(proc, pattern, what, timeout=20):
 
 
 def cpu_ticks(pid):
-    """utime + stime of a process (all its threads), in clock ticks."""
+    """utime + stime of a process (all its threads), or of a tuple of
+    processes together (nginx's workers), in clock ticks."""
+    if isinstance(pid, tuple):
+        return sum(cpu_ticks(p) for p in pid)
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
@@ -203,13 +207,13 @@ def start_registry(build, tmp, ttl, extra=(), binary=None):
     return Server("registry", m.group(1), proc, proc.pid)
 
 
-def start_nginx(tmp):
+def start_nginx(tmp, workers=1):
     port = free_port()
-    root = os.path.join(tmp, "nginx")
+    root = os.path.join(tmp, "nginx-%d" % workers)
     os.makedirs(root, exist_ok=True)
     conf = os.path.join(root, "nginx.conf")
     with open(conf, "w") as f:
-        f.write("""worker_processes 1;
+        f.write("""worker_processes %(workers)d;
 daemon off;
 pid %(root)s/nginx.pid;
 error_log %(root)s/error.log warn;
@@ -230,7 +234,7 @@ http {
     }
   }
 }
-""" % {"root": root, "port": port})
+""" % {"root": root, "port": port, "workers": workers})
     proc = children.start(["nginx", "-p", root, "-c", conf, "-e", os.path.join(root, "error.log")],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = "http://127.0.0.1:%d/api" % port
@@ -243,8 +247,10 @@ http {
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("nginx did not start (see %s/error.log)" % root)
             time.sleep(0.05)
-    workers = children_of(proc.pid)
-    return Server("nginx", url, proc, workers[0] if workers else proc.pid)
+    deadline = time.monotonic() + 10
+    while len(children_of(proc.pid)) < workers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return Server("nginx", url, proc, tuple(children_of(proc.pid)) or proc.pid)
 
 
 def start_bare(build):
@@ -316,21 +322,38 @@ def table(header, rows):
 
 # ---------------------------------------------------------------- sections
 
-def section_http(args, tmp, report, verdicts):
-    nginx = start_nginx(tmp)
-    registry = start_registry(args.build, tmp, ttl=3600)
-    bare = start_bare(args.build)
-    status, body = post(registry.url, '{"jsonrpc":"2.0","method":"ping","params":'
+def has_option(binary, flag):
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30, env=clean_env())
+    return flag in out.stdout
+
+
+def ready_registry(args, tmp, loops, binary=None):
+    """A registry holding the 100 instances of the HTTP rows, with `loops`
+    event loops (None: its default, one per CPU)."""
+    extra = ("--event-loops", str(loops)) if loops is not None else ()
+    server = start_registry(args.build, tmp, ttl=3600, extra=extra, binary=binary)
+    status, body = post(server.url, '{"jsonrpc":"2.0","method":"ping","params":'
                         '{"name":"svc.0.0","host":"127.0.0.1","port":10000},"id":1}')
     if status != 200 or '"result":{' not in body:
         raise RuntimeError("the registry did not answer a ping: %s" % body)
-    load(registry.url, 100)
+    load(server.url, 100)
+    return server
+
+
+def section_http(args, tmp, report, verdicts):
+    # Like for like: nginx with one worker against the registry with one
+    # event loop; then both with one per CPU (their defaults), below. On a
+    # machine of few CPUs that wrk shares, a server with more threads than
+    # the CPUs left to it pays in context switches, whichever server it is.
+    cpus = os.cpu_count() or 1
+    nginx = start_nginx(tmp)
+    registry = ready_registry(args, tmp, 1)
+    bare = start_bare(args.build)
     baseline = None
+    baseline_loops = None
     if args.baseline:
-        baseline = start_registry(args.build, tmp, ttl=3600, binary=args.baseline)
-        post(baseline.url, '{"jsonrpc":"2.0","method":"ping","params":'
-             '{"name":"svc.0.0","host":"127.0.0.1","port":10000},"id":1}')
-        load(baseline.url, 100)
+        baseline_loops = 1 if has_option(args.baseline, "--event-loops") else None
+        baseline = ready_registry(args, tmp, baseline_loops, binary=args.baseline)
 
     rows = []
     figures = {}
@@ -366,20 +389,45 @@ def section_http(args, tmp, report, verdicts):
     for s in (bare, registry, nginx) + ((baseline,) if baseline else ()):
         children.stop(s.proc)
 
+    # Both servers with their defaults: one worker, one event loop per CPU.
+    nginx_all = start_nginx(tmp, workers=cpus)
+    registry_all = ready_registry(args, tmp, None)
+    all_rows = []
+    for mode, label in (("ping", "ping"), ("locate", "locate_service (100 instances)")):
+        for conns in (16, 128):
+            log("http, one per CPU: %s, %d connections" % (label, conns))
+            n, r = interleaved([nginx_all, registry_all], mode, 100, conns, args)
+            ratio = r["rps"] / n["rps"]
+            figures[(mode, conns, "per-cpu")] = (r, n, ratio)
+            all_rows.append([label, conns, "%.0f" % n["rps"], "%.0f" % r["rps"], "**%.2f**" % ratio,
+                             ms(r["p50"]), ms(r["p99"]), ms(r["max"]),
+                             "%d / %d" % (r["timeouts"], r["errors"]), "%.1f" % r["cpu_us"], ms(n["p99"]),
+                             "%.1f" % n["cpu_us"]])
+    for s in (registry_all, nginx_all):
+        children.stop(s.proc)
+
+    header = ["load", "conns", "nginx req/s", "registry req/s", "ratio", "p50", "p99", "max",
+              "timeouts / errors", "CPU µs/req", "nginx p99", "nginx CPU µs/req"]
     report.append("### 1. HTTP: nginx vs the registry, same wrk load, same run\n")
     report.append("wrk -t1, keep-alive, %d interleaved rounds of %d s per server and row; the registry "
                   "holds 100 instances (svc.K.J); nginx answers "
-                  "`POST /api` with a fixed 200 JSON body (1 worker, access log off). "
+                  "`POST /api` with a fixed 200 JSON body (access log off). Like for like: nginx with "
+                  "1 worker, the registry with `--event-loops 1`. "
                   "Latencies are the registry's, in ms. CPU = server CPU time per request (µs), all threads. "
                   "p99 and max are the worst of the rounds. "
                   "Registry after the runs: %d threads, VmRSS %d KiB.\n"
                   % (args.rounds, args.duration, mem.get("Threads", 0), mem.get("VmRSS", 0)))
-    report.append(table(["load", "conns", "nginx req/s", "registry req/s", "ratio", "p50", "p99", "max",
-                         "timeouts / errors", "CPU µs/req", "nginx p99", "nginx CPU µs/req"], rows))
+    report.append(table(header, rows))
+    report.append("")
+    report.append("Both with one per CPU (%d here): nginx `worker_processes %d`, the registry's default "
+                  "event loops. On this machine wrk takes one CPU of them.\n" % (cpus, cpus))
+    report.append(table(header, all_rows))
     report.append("")
     if compared:
         report.append("Side by side in the same interleaved rounds: this build and the baseline binary "
-                      "`%s`, each as a ratio of nginx's req/s.\n" % args.baseline)
+                      "`%s` (%s), each as a ratio of nginx's req/s.\n"
+                      % (args.baseline, "`--event-loops 1`" if baseline_loops else
+                         "which has no `--event-loops`: its default, one loop per CPU"))
         report.append(table(["load", "conns", "ratio, this build", "ratio, baseline", "this / baseline",
                              "CPU µs/req, this build", "CPU µs/req, baseline", "nginx CPU µs/req"],
                             [[label, conns, "%.2f" % ours, "%.2f" % base, "**%.2f**" % (ours / base),
@@ -392,17 +440,18 @@ def section_http(args, tmp, report, verdicts):
                          "lowest this/baseline %.2f (%s, %d connections)"
                          % (worst[2] / worst[3], worst[0], worst[1])))
 
-    for conns in (16, 128):
-        for mode, label, target_ratio, target_cpu in (
-                ("ping", "`ping`", TARGET_PING_RATIO, TARGET_PING_CPU),
-                ("locate", "`locate_service` (100 instances)", TARGET_LOCATE_RATIO, TARGET_LOCATE_CPU)):
-            r, n, ratio = figures[(mode, conns, ())]
-            verdicts.append(("%s at %d connections >= %.2f of nginx's req/s" % (label, conns, target_ratio),
-                             ratio >= target_ratio, "%.2f" % ratio))
-            cpu = r["cpu_us"] / n["cpu_us"]
-            verdicts.append(("%s at %d connections: CPU per request <= %.1fx nginx's"
-                             % (label, conns, target_cpu), cpu <= target_cpu,
-                             "%.2fx (%.1f vs %.1f µs)" % (cpu, r["cpu_us"], n["cpu_us"])))
+    for threads, key in (("1 worker / 1 loop", ()), ("one per CPU", "per-cpu")):
+        for conns in (16, 128):
+            for mode, label, target_ratio, target_cpu in (
+                    ("ping", "`ping`", TARGET_PING_RATIO, TARGET_PING_CPU),
+                    ("locate", "`locate_service` (100 instances)", TARGET_LOCATE_RATIO, TARGET_LOCATE_CPU)):
+                r, n, ratio = figures[(mode, conns, key)]
+                verdicts.append(("%s, %s, %d connections: >= %.2f of nginx's req/s"
+                                 % (label, threads, conns, target_ratio), ratio >= target_ratio, "%.2f" % ratio))
+                cpu = r["cpu_us"] / n["cpu_us"]
+                verdicts.append(("%s, %s, %d connections: CPU per request <= %.1fx nginx's"
+                                 % (label, threads, conns, target_cpu), cpu <= target_cpu,
+                                 "%.2fx (%.1f vs %.1f µs)" % (cpu, r["cpu_us"], n["cpu_us"])))
     worst = max((figures[(m, 128, ())][0] for m in ("ping", "locate", "mixed")), key=lambda r: r["p99"])
     timeouts = sum(figures[(m, 128, ())][0]["timeouts"] + figures[(m, 128, ())][0]["errors"]
                    for m in ("ping", "locate", "mixed"))

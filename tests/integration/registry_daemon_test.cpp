@@ -8,13 +8,18 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "eventually.hpp"
 #include "registry_process.hpp"
 
 namespace gemstone::testing {
@@ -151,11 +156,51 @@ TEST(RegistryDaemonTest, StartUpErrorsHaveOneFormatAndSayWhy) {
 TEST(RegistryDaemonTest, BadFlagIsOneLineAndExit2) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--bogus"}, {"--port", "70000"}, {"--ttl", "abc"}, {"--ttl", "0"},
-        {"--response-style", "loose"}, {"--log-level", "loud"}, {"extra"}}) {
+        {"--response-style", "loose"}, {"--log-level", "loud"}, {"--event-loops", "-1"},
+        {"--event-loops", "2000"}, {"extra"}}) {
     auto result = run(registry_binary(), args, with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
     EXPECT_EQ(result.status, 2) << args[0];
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
     EXPECT_TRUE(result.out.empty());
+  }
+}
+
+// Threads of `pid` named `name` (the loops are named "http-loop").
+std::size_t threads_named(pid_t pid, const std::string& name) {
+  std::size_t count = 0;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++count;
+  }
+  return count;
+}
+
+TEST(RegistryDaemonTest, EventLoopsSetHowManyThreadsServeConnections) {
+  RegistryProcess one({"--event-loops", "1"});
+  RegistryProcess four({"--event-loops", "4"});
+  RegistryProcess per_cpu;
+  const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+  // The loops start beside the "listening on" line: wait for them.
+  EXPECT_TRUE(eventually([&] { return threads_named(one.process().pid(), "http-loop") == 1; }));
+  EXPECT_TRUE(eventually([&] { return threads_named(four.process().pid(), "http-loop") == 4; }));
+  EXPECT_TRUE(eventually([&] { return threads_named(per_cpu.process().pid(), "http-loop") == cpus; }));
+  // Connections spread over the loops are all served.
+  for (RegistryProcess* registry : {&one, &four}) {
+    std::vector<std::unique_ptr<httplib::Client>> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", registry->port()));
+      clients.back()->set_keep_alive(true);
+    }
+    for (int round = 0; round < 2; ++round) {
+      for (auto& client : clients) {
+        auto r = client->Post("/api", R"({"jsonrpc":"2.0","method":"ping","params":["svc","h",1],"id":1})",
+                              "application/json");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+      }
+    }
   }
 }
 

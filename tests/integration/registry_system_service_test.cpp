@@ -222,6 +222,7 @@ TEST(RegistrySystemServiceTest, EveryOptionIsSetByFlagEnvironmentAndFile) {
       {"max_body_bytes", {"2048", "2048"}},
       {"max_batch", {"7", "7"}},
       {"max_threads", {"16", "16"}},
+      {"event_loops", {"3", "3"}},
       {"keep_alive_timeout", {"30", "30"}},
       {"request_timeout", {"1.5", "1.5"}},
       {"shutdown_timeout", {"2.5", "2.5"}},

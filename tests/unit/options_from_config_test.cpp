@@ -40,6 +40,7 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   config.tls_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
   config.access_log = true;
   config.max_header_bytes = 4096;
+  config.event_loops = 3;
   auto options = http_server_options_from(config);
   ASSERT_TRUE(options.ok()) << options.error();
   const HttpServerOptions& http = options.value();
@@ -52,6 +53,7 @@ TEST(HttpServerOptionsFromTest, TakesTheConfiguredValues) {
   EXPECT_EQ(http.tls_ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
   EXPECT_TRUE(http.access_log);
   EXPECT_EQ(http.max_header_bytes, 4096u);
+  EXPECT_EQ(http.event_loops, 3u);
   EXPECT_TRUE(http.tls_cert.empty());
 }
 
