@@ -248,9 +248,11 @@ http {
                 raise RuntimeError("nginx did not start (see %s/error.log)" % root)
             time.sleep(0.05)
     deadline = time.monotonic() + 10
-    while len(children_of(proc.pid)) < workers and time.monotonic() < deadline:
+    while len(children_of(proc.pid)) < workers:
+        if time.monotonic() > deadline:  # its CPU would be undercounted
+            raise RuntimeError("nginx started %d of its %d workers" % (len(children_of(proc.pid)), workers))
         time.sleep(0.05)
-    return Server("nginx", url, proc, tuple(children_of(proc.pid)) or proc.pid)
+    return Server("nginx", url, proc, tuple(children_of(proc.pid)))
 
 
 def start_bare(build):
@@ -329,9 +331,14 @@ def has_option(binary, flag):
 
 def ready_registry(args, tmp, loops, binary=None):
     """A registry holding the 100 instances of the HTTP rows, with `loops`
-    event loops (None: its default, one per CPU)."""
+    event loops (None: its default, one per CPU). A binary older than the
+    option runs its default; `server.loops` says what it got."""
+    binary = binary or REGISTRY or os.path.join(args.build, "registry", "gemstone-registry")
+    if loops is not None and not has_option(binary, "--event-loops"):
+        loops = None
     extra = ("--event-loops", str(loops)) if loops is not None else ()
     server = start_registry(args.build, tmp, ttl=3600, extra=extra, binary=binary)
+    server.loops = loops
     status, body = post(server.url, '{"jsonrpc":"2.0","method":"ping","params":'
                         '{"name":"svc.0.0","host":"127.0.0.1","port":10000},"id":1}')
     if status != 200 or '"result":{' not in body:
@@ -342,18 +349,21 @@ def ready_registry(args, tmp, loops, binary=None):
 
 def section_http(args, tmp, report, verdicts):
     # Like for like: nginx with one worker against the registry with one
-    # event loop; then both with one per CPU (their defaults), below. On a
-    # machine of few CPUs that wrk shares, a server with more threads than
-    # the CPUs left to it pays in context switches, whichever server it is.
+    # event loop; then both with one per CPU (nginx's worker_processes set
+    # to the CPU count, the registry's default), below. On a machine of few
+    # CPUs that wrk shares, a server with more threads than the CPUs left to
+    # it pays in context switches, whichever server it is. A baseline binary
+    # without --event-loops is compared in the second pairing only.
     cpus = os.cpu_count() or 1
     nginx = start_nginx(tmp)
     registry = ready_registry(args, tmp, 1)
     bare = start_bare(args.build)
     baseline = None
-    baseline_loops = None
     if args.baseline:
-        baseline_loops = 1 if has_option(args.baseline, "--event-loops") else None
-        baseline = ready_registry(args, tmp, baseline_loops, binary=args.baseline)
+        baseline = ready_registry(args, tmp, 1, binary=args.baseline)
+        if baseline.loops is None:
+            children.stop(baseline.proc)
+            baseline = None
 
     rows = []
     figures = {}
@@ -389,21 +399,30 @@ def section_http(args, tmp, report, verdicts):
     for s in (bare, registry, nginx) + ((baseline,) if baseline else ()):
         children.stop(s.proc)
 
-    # Both servers with their defaults: one worker, one event loop per CPU.
+    # Both with one per CPU: nginx's workers, the registry's event loops.
     nginx_all = start_nginx(tmp, workers=cpus)
     registry_all = ready_registry(args, tmp, None)
+    baseline_all = None
+    if args.baseline and baseline is None:
+        baseline_all = ready_registry(args, tmp, None, binary=args.baseline)
     all_rows = []
     for mode, label in (("ping", "ping"), ("locate", "locate_service (100 instances)")):
         for conns in (16, 128):
             log("http, one per CPU: %s, %d connections" % (label, conns))
-            n, r = interleaved([nginx_all, registry_all], mode, 100, conns, args)
+            measured = interleaved([nginx_all, registry_all] + ([baseline_all] if baseline_all else []),
+                                   mode, 100, conns, args)
+            n, r = measured[0], measured[1]
             ratio = r["rps"] / n["rps"]
+            if baseline_all:
+                b = measured[2]
+                compared.append((label + ", one per CPU", conns, ratio, b["rps"] / n["rps"], r["cpu_us"],
+                                 b["cpu_us"], n["cpu_us"]))
             figures[(mode, conns, "per-cpu")] = (r, n, ratio)
             all_rows.append([label, conns, "%.0f" % n["rps"], "%.0f" % r["rps"], "**%.2f**" % ratio,
                              ms(r["p50"]), ms(r["p99"]), ms(r["max"]),
                              "%d / %d" % (r["timeouts"], r["errors"]), "%.1f" % r["cpu_us"], ms(n["p99"]),
                              "%.1f" % n["cpu_us"]])
-    for s in (registry_all, nginx_all):
+    for s in (registry_all, nginx_all) + ((baseline_all,) if baseline_all else ()):
         children.stop(s.proc)
 
     header = ["load", "conns", "nginx req/s", "registry req/s", "ratio", "p50", "p99", "max",
@@ -412,22 +431,24 @@ def section_http(args, tmp, report, verdicts):
     report.append("wrk -t1, keep-alive, %d interleaved rounds of %d s per server and row; the registry "
                   "holds 100 instances (svc.K.J); nginx answers "
                   "`POST /api` with a fixed 200 JSON body (access log off). Like for like: nginx with "
-                  "1 worker, the registry with `--event-loops 1`. "
+                  "1 worker, the registry with %s. "
                   "Latencies are the registry's, in ms. CPU = server CPU time per request (µs), all threads. "
                   "p99 and max are the worst of the rounds. "
                   "Registry after the runs: %d threads, VmRSS %d KiB.\n"
-                  % (args.rounds, args.duration, mem.get("Threads", 0), mem.get("VmRSS", 0)))
+                  % (args.rounds, args.duration,
+                     "`--event-loops 1`" if registry.loops else "its default (it has no `--event-loops`)",
+                     mem.get("Threads", 0), mem.get("VmRSS", 0)))
     report.append(table(header, rows))
     report.append("")
     report.append("Both with one per CPU (%d here): nginx `worker_processes %d`, the registry's default "
-                  "event loops. On this machine wrk takes one CPU of them.\n" % (cpus, cpus))
+                  "event loops; wrk (one thread) runs on the same CPUs.\n" % (cpus, cpus))
     report.append(table(header, all_rows))
     report.append("")
     if compared:
         report.append("Side by side in the same interleaved rounds: this build and the baseline binary "
-                      "`%s` (%s), each as a ratio of nginx's req/s.\n"
-                      % (args.baseline, "`--event-loops 1`" if baseline_loops else
-                         "which has no `--event-loops`: its default, one loop per CPU"))
+                      "`%s`, each as a ratio of nginx's req/s, %s.\n"
+                      % (args.baseline, "both with `--event-loops 1`" if baseline else
+                         "both with one event loop per CPU (the baseline has no `--event-loops`)"))
         report.append(table(["load", "conns", "ratio, this build", "ratio, baseline", "this / baseline",
                              "CPU µs/req, this build", "CPU µs/req, baseline", "nginx CPU µs/req"],
                             [[label, conns, "%.2f" % ours, "%.2f" % base, "**%.2f**" % (ours / base),

@@ -544,6 +544,36 @@ TEST_F(MethodsTest, SpecsSayHowLongTheRegistryRunsAndWhatItHolds) {
   EXPECT_EQ(specs["services"].GetUint64(), 2u);
 }
 
+// The answers written as text (registry/api/instance_json.cpp), whole:
+// separators, nesting and the response around them, byte for byte.
+TEST_F(MethodsTest, AnswersCarryingInstancesAreExactlyThisText) {
+  ok("ping", R"({"name":"svc.a","host":"10.0.0.1","port":81,"meta":{"zone":"eu","v":"2"}})");
+  advance(milliseconds(500));
+  EXPECT_EQ(dispatcher_->handle(testing::request_body("ping", R"(["svc.b","10.0.0.2",82])", 5)),
+            R"({"jsonrpc":"2.0","result":{"name":"svc.b","host":"10.0.0.2","port":82,)"
+            R"("url":"http://10.0.0.2:82/api","expires_in":90.0,"meta":{}},"error":null,"id":5})");
+  advance(milliseconds(250));
+  EXPECT_EQ(dispatcher_->handle(testing::request_body("locate_service", R"(["svc.*"])", 6)),
+            R"({"jsonrpc":"2.0","result":[)"
+            R"({"name":"svc.a","host":"10.0.0.1","port":81,"url":"http://10.0.0.1:81/api",)"
+            R"("expires_in":89.25,"meta":{"v":"2","zone":"eu"}},)"
+            R"({"name":"svc.b","host":"10.0.0.2","port":82,"url":"http://10.0.0.2:82/api",)"
+            R"("expires_in":89.75,"meta":{}}],"error":null,"id":6})");
+  EXPECT_EQ(dispatcher_->handle(testing::request_body("locate_service", R"(["none"])", 7)),
+            R"({"jsonrpc":"2.0","result":[],"error":null,"id":7})");
+  EXPECT_EQ(dispatcher_->handle(testing::request_body("watch_services", R"({"pattern":"svc.b","timeout":0})", 8)),
+            R"({"jsonrpc":"2.0","result":{"index":2,"instances":[)"
+            R"({"name":"svc.b","host":"10.0.0.2","port":82,"url":"http://10.0.0.2:82/api",)"
+            R"("expires_in":89.75,"meta":{}}]},"error":null,"id":8})");
+  locate_result_ = LocateResult::kUrls;
+  build(90.0, 0);
+  ok("ping", R"(["svc.a","http://10.0.0.1:8080/a\"b"])");
+  ok("ping", R"(["svc.b","10.0.0.2",82])");
+  EXPECT_EQ(dispatcher_->handle(testing::request_body("locate_service", R"(["svc.*"])", 9)),
+            R"({"jsonrpc":"2.0","result":["http://10.0.0.1:8080/a\"b","http://10.0.0.2:82/api"],)"
+            R"("error":null,"id":9})");
+}
+
 // --- locate_result = urls: what gemstone 0.5 to 0.12 clients expect ---
 
 TEST_F(MethodsTest, UrlsModeAnswersTheUrlsInTheSameOrderAndFiltering) {
