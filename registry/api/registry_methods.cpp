@@ -5,9 +5,9 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
-
 
 #include "gemstone/glob.hpp"
 #include "gemstone/version.hpp"
