@@ -10,11 +10,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli_help.hpp"
 #include "tools.hpp"
 #include "test_service_process.hpp"
 
@@ -28,19 +28,6 @@ std::vector<std::string> words_of(const std::string& text) {
   std::istringstream in(text);
   for (std::string w; in >> w;) out.push_back(w);
   return out;
-}
-
-// The command names `gemstone --help` lists.
-std::vector<std::string> commands_in_help() {
-  const std::string help = run_gemstone({"--help"}).out;
-  std::vector<std::string> names;
-  const std::size_t start = help.find("Subcommands:");
-  const std::string section = help.substr(start, help.find("\n\n", start) - start);
-  static const std::regex line(R"(\n  (\w+) )");
-  for (std::sregex_iterator it(section.begin(), section.end(), line), end; it != end; ++it) {
-    names.push_back((*it)[1].str());
-  }
-  return names;
 }
 
 class CompletionTest : public ::testing::Test {
@@ -84,7 +71,7 @@ TEST_F(CompletionTest, BashCompletesCommands) {
   EXPECT_EQ(bash_complete({"gemstone", "ca"}), (std::vector<std::string>{"call", "call_raw"}));
   EXPECT_EQ(bash_complete({"gemstone", "loc"}), std::vector<std::string>{"locate"});
   // Every command the help lists, and nothing else: from the same definition.
-  EXPECT_EQ(bash_complete({"gemstone", ""}), commands_in_help());
+  EXPECT_EQ(bash_complete({"gemstone", ""}), commands_in(run_gemstone({"--help"}).out));
   // After an option that takes a value, the next word is still the command.
   EXPECT_EQ(bash_complete({"gemstone", "--registry", "http://r/api", "unr"}),
             std::vector<std::string>{"unregister"});

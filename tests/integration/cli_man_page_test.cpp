@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_help.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {
@@ -37,17 +38,6 @@ std::string help_of(const std::string& command) {
   auto r = run_gemstone(args);
   EXPECT_EQ(r.status, 0) << r.err;
   return r.out;
-}
-
-std::vector<std::string> commands_in(const std::string& help) {
-  std::vector<std::string> names;
-  const std::size_t start = help.find("Subcommands:");
-  const std::string section = help.substr(start, help.find("\n\n", start) - start);
-  static const std::regex line(R"(\n  (\w+) )");
-  for (std::sregex_iterator it(section.begin(), section.end(), line), end; it != end; ++it) {
-    names.push_back((*it)[1].str());
-  }
-  return names;
 }
 
 // The option names of the help's option lines ("  -o,--output text|json  ...").
