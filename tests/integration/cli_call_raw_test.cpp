@@ -11,6 +11,7 @@
 #include <string>
 
 #include "registry_process.hpp"
+#include "temp_dir.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {
@@ -282,12 +283,6 @@ RunResult gemstone_with(std::vector<std::string> args, std::optional<std::string
   return run_gemstone(args, std::move(options));
 }
 
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir.path() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 // A service that refuses every call without the token (see --require-token).
 class TokenTest : public ::testing::Test {
  protected:
@@ -303,7 +298,7 @@ TEST_F(TokenTest, TokenOptionIsSentAsBearerAuthorization) {
 }
 
 TEST_F(TokenTest, TokenFileReachesTheService) {
-  const std::string file = write_file(dir, "token", "# write token for the registry\n\n   " + kToken + "  \n");
+  const std::string file = dir.write("token", "# write token for the registry\n\n   " + kToken + "  \n");
   auto r = gemstone_with({"call_raw", "-q", "--token-file", file, guarded.api_url(), "add", "a:=1", "b:=2"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "3\n");
@@ -336,7 +331,7 @@ TEST_F(TokenTest, WrongTokenExitsOneWithAccessDenied) {
 }
 
 TEST_F(TokenTest, TokenOptionWinsOverFileAndEnvironment) {
-  const std::string wrong_file = write_file(dir, "wrong", "wrong-from-file\n");
+  const std::string wrong_file = dir.write("wrong", "wrong-from-file\n");
   auto r = gemstone_with({"call_raw", "-q", "-r", "--token", kToken, "--token-file", wrong_file,
                           guarded.api_url(), "header", "name=Authorization"},
                          "wrong-from-env");
@@ -345,14 +340,14 @@ TEST_F(TokenTest, TokenOptionWinsOverFileAndEnvironment) {
 }
 
 TEST_F(TokenTest, TokenFileWinsOverEnvironment) {
-  const std::string file = write_file(dir, "token", kToken + "\n");
+  const std::string file = dir.write("token", kToken + "\n");
   auto r = gemstone_with({"call_raw", "-q", "-r", "--token-file", file, guarded.api_url(), "header",
                           "name=Authorization"},
                          "wrong-from-env");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "Bearer " + kToken + "\n");
   // ...and the other way round it is refused: the environment is not a fallback.
-  const std::string wrong_file = write_file(dir, "wrong", "wrong-from-file\n");
+  const std::string wrong_file = dir.write("wrong", "wrong-from-file\n");
   auto refused = gemstone_with({"call_raw", "-q", "--token-file", wrong_file, guarded.api_url(), "add"},
                                kToken);
   EXPECT_EQ(refused.status, 1) << refused.err;
@@ -373,7 +368,7 @@ TEST_F(TokenTest, ExplicitAuthorizationHeaderWinsOverTheToken) {
 }
 
 TEST_F(TokenTest, UnreadableOrEmptyTokenFileIsAUsageErrorNamingTheFile) {
-  const std::string empty = write_file(dir, "empty", "# no token here yet\n\n");
+  const std::string empty = dir.write("empty", "# no token here yet\n\n");
   for (const std::string& file : {dir.path() + "/missing", empty, dir.path()}) {
     auto r = gemstone_with({"call_raw", "--token-file", file, guarded.api_url(), "add"}, kToken);
     EXPECT_EQ(r.status, 2) << file << ": " << r.err;
@@ -402,7 +397,7 @@ TEST_F(TokenTest, EveryCommandThatMakesRequestsTakesTheTokenOptions) {
 }
 
 TEST_F(TokenTest, TokenNeverAppearsInTheOutput) {
-  const std::string file = write_file(dir, "token", kToken + "\n");
+  const std::string file = dir.write("token", kToken + "\n");
   const std::string down = closed_port_url();
   const std::vector<std::pair<std::vector<std::string>, std::optional<std::string>>> runs = {
       {{"call_raw", "--token", kToken, guarded.api_url(), "add", "a:=1", "b:=2"}, std::nullopt},

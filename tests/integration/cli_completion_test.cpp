@@ -16,6 +16,7 @@
 
 #include "cli_help.hpp"
 #include "tools.hpp"
+#include "temp_dir.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {

@@ -14,6 +14,7 @@
 
 #include "eventually.hpp"
 #include "registry_process.hpp"
+#include "temp_dir.hpp"
 #include "test_service_process.hpp"
 
 namespace gemstone::testing {

@@ -16,7 +16,7 @@
 
 #include "tools.hpp"
 #include "registry_process.hpp"
-#include "scratch_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace gemstone::testing {
 namespace {
@@ -52,7 +52,7 @@ class CredentialsTest : public ::testing::Test {
     return run(program, full, with_env({{"GEMSTONE_REGISTRY_CONFIG", "/dev/null"}}), 10s);
   }
 
-  ScratchDir scratch_{"registry_credentials"};
+  TempDir scratch_;
   const std::string dir_ = scratch_.path();
 };
 

@@ -15,7 +15,7 @@
 
 #include "eventually.hpp"
 #include "registry_process.hpp"
-#include "scratch_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace gemstone::testing {
 namespace {
@@ -46,7 +46,7 @@ class ReloadTest : public ::testing::Test {
         << registry.process().err();
   }
 
-  ScratchDir scratch_{"registry_reload"};
+  TempDir scratch_;
   const std::string dir_ = scratch_.path();
 };
 

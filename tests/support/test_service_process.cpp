@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <regex>
 #include <stdexcept>
 
@@ -50,17 +49,6 @@ std::string closed_port_url() {
   const int port = ntohs(addr.sin_port);
   close(fd);
   return "http://127.0.0.1:" + std::to_string(port) + "/api";
-}
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "gemstone-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace gemstone::testing

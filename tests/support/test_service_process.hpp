@@ -43,17 +43,4 @@ RunResult run_gemstone(const std::vector<std::string>& args, ProcessOptions opti
 /// A loopback URL on which nothing listens (a port just bound and released).
 std::string closed_port_url();
 
-/// A fresh temporary directory, removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 }  // namespace gemstone::testing
